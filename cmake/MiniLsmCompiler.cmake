@@ -1,0 +1,33 @@
+# Compiler settings shared by the engine, its binaries and the test suite.
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+endif()
+
+# mini_lsm_settings carries warnings and sanitizer flags to every target that links it.
+add_library(mini_lsm_settings INTERFACE)
+target_compile_options(mini_lsm_settings INTERFACE -Wall -Wextra -Wpedantic)
+if(MINI_LSM_WERROR)
+  target_compile_options(mini_lsm_settings INTERFACE -Werror)
+endif()
+
+# A learner tree is full of stubs whose parameters are not used yet; that is not a defect.
+get_filename_component(_tree_real "${MINI_LSM_TREE}" REALPATH)
+get_filename_component(_reference_real "${CMAKE_CURRENT_SOURCE_DIR}/reference" REALPATH)
+if(NOT _tree_real STREQUAL _reference_real)
+  target_compile_options(mini_lsm_settings INTERFACE -Wno-unused-parameter
+    $<$<CXX_COMPILER_ID:Clang>:-Wno-unused-private-field>)
+endif()
+
+if(MINI_LSM_SANITIZE STREQUAL "address")
+  set(_sanitize_flags -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+elseif(MINI_LSM_SANITIZE STREQUAL "thread")
+  set(_sanitize_flags -fsanitize=thread -fno-omit-frame-pointer)
+elseif(NOT MINI_LSM_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "MINI_LSM_SANITIZE must be address, thread or empty, not '${MINI_LSM_SANITIZE}'")
+endif()
+if(_sanitize_flags)
+  target_compile_options(mini_lsm_settings INTERFACE ${_sanitize_flags})
+  target_link_options(mini_lsm_settings INTERFACE ${_sanitize_flags})
+endif()
