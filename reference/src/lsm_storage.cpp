@@ -7,9 +7,9 @@
 
 namespace mini_lsm {
 
+// @lesson w1d1 solution-only
 namespace {
 
-// @lesson w1d1 solution-only
 void check_key_size(std::string_view key) {
   if (key.size() > kMaxKeySize) {
     throw InvalidArgument("key of " + std::to_string(key.size()) + " bytes is over the limit of " +
@@ -27,9 +27,9 @@ void check_value_size(std::string_view value) {
                           " bytes");
   }
 }
-// @lesson end
 
 }  // namespace
+// @lesson end
 
 std::unique_ptr<LsmStorage> LsmStorage::open(const std::filesystem::path& path,
                                              LsmOptions options) {
