@@ -1,0 +1,160 @@
+// mini-lsm-cli: a REPL (and script runner) over the engine built from this tree.
+//
+// Every command prints exactly one result line, so scripts and tests can read the output.
+// A failing command prints "error: <why>" and the session goes on; in script mode (stdin not a
+// terminal) the exit code is 1 when any command failed.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "mini_lsm/error.hpp"
+#include "mini_lsm/lsm_storage.hpp"
+
+namespace {
+
+using Words = std::vector<std::string>;
+
+constexpr const char* kHelp =
+    "commands: put KEY VALUE | get KEY | del KEY | fill LO HI | help | close | quit";
+
+Words split_words(const std::string& line) {
+  std::istringstream stream(line);
+  Words words;
+  for (std::string word; stream >> word;) {
+    words.push_back(word);
+  }
+  return words;
+}
+
+void expect_arguments(const Words& words, std::size_t count, const char* usage) {
+  if (words.size() != count + 1) {
+    throw mini_lsm::InvalidArgument(std::string("usage: ") + usage);
+  }
+}
+
+std::uint64_t parse_number(const std::string& text) {
+  std::uint64_t number = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    throw mini_lsm::InvalidArgument("not a non-negative integer: " + text);
+  }
+  return number;
+}
+
+// One session over one open engine. Each handler returns the command's result line.
+class Session {
+ public:
+  explicit Session(std::unique_ptr<mini_lsm::LsmStorage> engine) : engine_(std::move(engine)) {}
+
+  // Runs one command line; returns false when the session should end.
+  bool run(const std::string& line, std::ostream& out) {
+    const Words words = split_words(line);
+    if (words.empty()) {
+      return true;
+    }
+    const auto handler = handlers_.find(words[0]);
+    if (handler == handlers_.end()) {
+      throw mini_lsm::InvalidArgument("unknown command '" + words[0] + "' (try help)");
+    }
+    out << (this->*(handler->second))(words) << '\n';
+    return words[0] != "close" && words[0] != "quit";
+  }
+
+ private:
+  using Handler = std::string (Session::*)(const Words&);
+
+  std::string put(const Words& words) {
+    expect_arguments(words, 2, "put KEY VALUE");
+    engine_->put(words[1], words[2]);
+    return "ok";
+  }
+
+  std::string get(const Words& words) {
+    expect_arguments(words, 1, "get KEY");
+    const auto value = engine_->get(words[1]);
+    return value ? words[1] + "=" + *value : words[1] + " (not found)";
+  }
+
+  std::string del(const Words& words) {
+    expect_arguments(words, 1, "del KEY");
+    engine_->del(words[1]);
+    return "ok";
+  }
+
+  std::string fill(const Words& words) {
+    expect_arguments(words, 2, "fill LO HI");
+    const std::uint64_t low = parse_number(words[1]);
+    const std::uint64_t high = parse_number(words[2]);
+    if (low > high) {
+      throw mini_lsm::InvalidArgument("fill: LO must not be above HI");
+    }
+    for (std::uint64_t key = low; key <= high; ++key) {
+      engine_->put(std::to_string(key), "value" + std::to_string(key));
+    }
+    return std::to_string(high - low + 1) + " keys filled";
+  }
+
+  std::string help(const Words& /*words*/) { return kHelp; }
+  std::string close(const Words& /*words*/) { return "ok"; }
+
+  std::unique_ptr<mini_lsm::LsmStorage> engine_;
+  const std::map<std::string, Handler> handlers_{
+      {"put", &Session::put},   {"get", &Session::get},   {"del", &Session::del},
+      {"fill", &Session::fill}, {"help", &Session::help}, {"close", &Session::close},
+      {"quit", &Session::close}};
+};
+
+int run_session(Session& session, bool interactive) {
+  bool any_failed = false;
+  std::string line;
+  while (true) {
+    if (interactive) {
+      std::cout << "mini-lsm> " << std::flush;
+    }
+    if (!std::getline(std::cin, line)) {
+      break;
+    }
+    try {
+      if (!session.run(line, std::cout)) {
+        break;
+      }
+    } catch (const std::exception& error) {
+      std::cout << "error: " << error.what() << '\n';
+      any_failed = true;
+    }
+  }
+  return any_failed && !interactive ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "mini-lsm-cli: run commands against a mini-lsm database.\n"
+      "Reads one command per line from stdin (a prompt is shown only on a terminal).\n" +
+      std::string(kHelp)};
+  std::string path = "mini-lsm.db";
+  app.add_option("--path", path, "database directory (created when missing)")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    Session session(mini_lsm::LsmStorage::open(path, mini_lsm::LsmOptions{}));
+    return run_session(session, isatty(STDIN_FILENO) != 0);
+  } catch (const std::exception& error) {
+    std::cerr << "error: " << error.what() << '\n';
+    return 1;
+  }
+}

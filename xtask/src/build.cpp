@@ -1,0 +1,199 @@
+#include "build.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <regex>
+#include <thread>
+
+#include "fsutil.hpp"
+#include "text.hpp"
+
+namespace xtask {
+namespace {
+
+bool is_off(std::string_view value) {
+  return value.empty() || value == "OFF" || value == "FALSE" || value == "NO" || value == "0";
+}
+
+/// CTest output without ANSI colour codes (CLICOLOR_FORCE may be set in the environment).
+std::string strip_colors(std::string_view text) {
+  static const std::regex kEscape("\x1b\\[[0-9;]*m");
+  return std::regex_replace(std::string(text), kEscape, "");
+}
+
+}  // namespace
+
+CMakeVariables engine_variables(const EngineBuild& build) {
+  CMakeVariables variables = {
+      {"MINI_LSM_TREE", fs::weakly_canonical(fs::absolute(build.tree)).string()},
+      {"MINI_LSM_TESTS", fs::weakly_canonical(fs::absolute(build.tests)).string()},
+      {"CMAKE_BUILD_TYPE", build.build_type},
+      {"MINI_LSM_WERROR", build.werror ? "ON" : "OFF"},
+      {"MINI_LSM_SANITIZE", build.sanitize},
+  };
+  if (!build.cxx_compiler.empty()) {
+    auto compiler = find_program(build.cxx_compiler);
+    variables.emplace_back("CMAKE_CXX_COMPILER",
+                           compiler ? compiler->string() : build.cxx_compiler);
+  }
+  return variables;
+}
+
+std::map<std::string, std::string> parse_cmake_cache(std::string_view text) {
+  std::map<std::string, std::string> cache;
+  for (std::string_view line : split_lines(text)) {
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.empty() || line.starts_with("//") || line.starts_with("#")) {
+      continue;
+    }
+    auto colon = line.find(':');
+    auto equals = line.find('=');
+    if (colon == std::string_view::npos || equals == std::string_view::npos || colon > equals) {
+      continue;
+    }
+    cache[std::string(line.substr(0, colon))] = std::string(line.substr(equals + 1));
+  }
+  return cache;
+}
+
+bool cache_matches(const std::map<std::string, std::string>& cache, const CMakeVariables& wanted) {
+  return std::all_of(wanted.begin(), wanted.end(), [&](const auto& variable) {
+    auto it = cache.find(variable.first);
+    std::string_view got = it == cache.end() ? std::string_view() : std::string_view(it->second);
+    if (is_off(variable.second)) {
+      return is_off(got);
+    }
+    return got == variable.second;
+  });
+}
+
+bool configure(const fs::path& source, const fs::path& build_dir, const CMakeVariables& variables,
+               bool fresh) {
+  fs::path cache_file = build_dir / "CMakeCache.txt";
+  std::error_code ec;
+  if (fresh) {
+    fs::remove(cache_file, ec);
+  }
+  CMakeVariables wanted = variables;
+  wanted.emplace_back("CMAKE_CXX_COMPILER_LAUNCHER", find_program("ccache") ? "ccache" : "");
+  if (fs::is_regular_file(cache_file, ec) &&
+      cache_matches(parse_cmake_cache(read_file(cache_file)), wanted)) {
+    return true;
+  }
+  std::vector<std::string> argv = {"cmake", "-S",   source.string(), "-B", build_dir.string(),
+                                   "-G",    "Ninja"};
+  for (const auto& [name, value] : wanted) {
+    argv.push_back("-D" + name + "=" + value);
+  }
+  std::cout << "configuring " << build_dir.string() << "\n";
+  auto result = run({.argv = argv, .output = Output::capture});
+  if (!result.ok()) {
+    std::cout << result.output;
+    std::cout << "error: cmake could not configure " << build_dir.string() << " (see above)\n";
+  }
+  return result.ok();
+}
+
+bool configure_engine(const fs::path& root, const EngineBuild& build, bool fresh) {
+  return configure(root, build.build_dir, engine_variables(build), fresh);
+}
+
+Result build_targets(const fs::path& build_dir, const std::vector<std::string>& targets,
+                     Output output) {
+  std::vector<std::string> argv = {"cmake", "--build", build_dir.string()};
+  if (!targets.empty()) {
+    argv.emplace_back("--target");
+    argv.insert(argv.end(), targets.begin(), targets.end());
+  }
+  return run({.argv = argv, .output = output});
+}
+
+std::string test_target(std::string_view label) {
+  return std::string(label) + "_tests";
+}
+
+std::optional<TestCounts> parse_ctest_summary(std::string_view output) {
+  static const std::regex kSummary(R"((\d+)% tests passed, (\d+) tests? failed out of (\d+))");
+  std::string text = strip_colors(output);
+  std::smatch match;
+  if (!std::regex_search(text, match, kSummary)) {
+    return std::nullopt;
+  }
+  int failed = std::stoi(match[2].str());
+  int total = std::stoi(match[3].str());
+  if (failed > total) {
+    return std::nullopt;
+  }
+  return TestCounts{total - failed, failed};
+}
+
+std::vector<std::string> passed_test_names(std::string_view output) {
+  static const std::regex kPassed(R"(Test +#\d+: (.*?) \.*\s+Passed)");
+  std::vector<std::string> names;
+  std::string text = strip_colors(output);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kPassed);
+       it != std::sregex_iterator(); ++it) {
+    names.push_back((*it)[1].str());
+  }
+  return names;
+}
+
+std::string LabelRun::describe() const {
+  if (!counts) {
+    return "no test results (see the output above)";
+  }
+  return std::to_string(counts->passed) + "/" + std::to_string(counts->total()) + " passed";
+}
+
+LabelRun run_label(const fs::path& build_dir, const std::string& label, Output output,
+                   const std::vector<std::pair<std::string, std::string>>& env) {
+  unsigned jobs = std::max(2U, std::thread::hardware_concurrency());
+  std::vector<std::string> argv = {
+      "ctest", "--test-dir",        build_dir.string(), "--output-on-failure", "--no-tests=error",
+      "-j",    std::to_string(jobs)};
+  if (!label.empty()) {
+    argv.insert(argv.end(), {"-L", "^" + label + "$"});
+  }
+  auto result = run({.argv = argv, .output = output, .env = env});
+  LabelRun label_run{label.empty() ? "all" : label, parse_ctest_summary(result.output),
+                     std::move(result.output)};
+  // CTest exits non-zero when a test failed; a zero exit without a summary means no tests ran.
+  if (label_run.counts && label_run.counts->failed == 0 && !result.ok()) {
+    label_run.counts.reset();
+  }
+  return label_run;
+}
+
+std::string summarize(const std::vector<LabelRun>& runs) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& run : runs) {
+    rows.push_back({run.label, run.describe(), run.passed() ? "" : "FAILED"});
+  }
+  return format_table(rows);
+}
+
+bool all_passed(const std::vector<LabelRun>& runs) {
+  return !runs.empty() &&
+         std::all_of(runs.begin(), runs.end(), [](const LabelRun& run) { return run.passed(); });
+}
+
+std::vector<std::pair<std::string, std::string>> sanitizer_env(std::string_view sanitize) {
+  std::vector<std::pair<std::string, std::string>> env;
+  auto add_unless_set = [&](const char* name, const char* value) {
+    if (std::getenv(name) == nullptr) {
+      env.emplace_back(name, value);
+    }
+  };
+  if (sanitize == "address") {
+    add_unless_set("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1");
+  }
+  if (sanitize == "thread") {
+    add_unless_set("TSAN_OPTIONS", "second_deadlock_stack=1");
+  }
+  return env;
+}
+
+}  // namespace xtask

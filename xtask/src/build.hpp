@@ -1,0 +1,93 @@
+// Configuring and building an engine tree with CMake, and running its tests with CTest.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "process.hpp"
+
+namespace xtask {
+
+namespace fs = std::filesystem;
+
+/// One engine build: the root CMakeLists.txt building `tree` against the tests in `tests`.
+struct EngineBuild {
+  fs::path build_dir;
+  fs::path tree;
+  fs::path tests;
+  std::string build_type = "Debug";
+  bool werror = false;
+  std::string sanitize = {};      ///< "", "address" (ASan+UBSan) or "thread"
+  std::string cxx_compiler = {};  ///< "" = CMake's choice, else a program on PATH
+};
+
+using CMakeVariables = std::vector<std::pair<std::string, std::string>>;
+
+/// The -D variables that describe `build` to the root CMakeLists.txt.
+CMakeVariables engine_variables(const EngineBuild& build);
+
+/// `NAME:TYPE=VALUE` entries of a CMakeCache.txt, by name.
+std::map<std::string, std::string> parse_cmake_cache(std::string_view text);
+
+/// True when `cache` already holds every wanted value, so configuring again would change nothing.
+/// An empty or OFF wanted value also matches a missing entry.
+bool cache_matches(const std::map<std::string, std::string>& cache, const CMakeVariables& wanted);
+
+/// Configures `source` into `build_dir` with Ninja, unless its CMakeCache.txt already has these
+/// variables; `fresh` deletes the cache first. CMake's output is shown only when it fails.
+bool configure(const fs::path& source, const fs::path& build_dir, const CMakeVariables& variables,
+               bool fresh = false);
+
+/// configure() of the repository's root CMakeLists.txt for one engine build.
+bool configure_engine(const fs::path& root, const EngineBuild& build, bool fresh = false);
+
+/// Builds `targets` (empty = the default target, everything). Compiler output goes to `output`.
+Result build_targets(const fs::path& build_dir, const std::vector<std::string>& targets,
+                     Output output = Output::inherit);
+
+/// The test executable of a label: "w1d1" -> "w1d1_tests", "provided" -> "provided_tests".
+std::string test_target(std::string_view label);
+
+/// Counts from CTest's summary line "75% tests passed, 3 tests failed out of 12".
+struct TestCounts {
+  int passed = 0;
+  int failed = 0;
+  int total() const { return passed + failed; }
+  bool all_passed() const { return failed == 0 && passed > 0; }
+  bool none_passed() const { return passed == 0 && failed > 0; }
+};
+
+/// Finds CTest's summary line in its output; nullopt when there is none (no tests, crash, ...).
+std::optional<TestCounts> parse_ctest_summary(std::string_view output);
+
+/// The names of the tests CTest reports as passed ("  1/12 Test  #1: name ....   Passed").
+std::vector<std::string> passed_test_names(std::string_view output);
+
+/// The outcome of running one label's tests.
+struct LabelRun {
+  std::string label;
+  std::optional<TestCounts> counts;  ///< nullopt: CTest found no tests or printed no summary
+  std::string output;
+  bool passed() const { return counts && counts->all_passed(); }
+  /// "3/12 passed", or why there are no counts.
+  std::string describe() const;
+};
+
+/// Runs the tests labelled `label` (exactly; "" = every test) in `build_dir` with
+/// --output-on-failure, one CTest job per core.
+LabelRun run_label(const fs::path& build_dir, const std::string& label, Output output,
+                   const std::vector<std::pair<std::string, std::string>>& env = {});
+
+/// A per-label summary table ("  w1d1   3/12 passed") and whether every label passed.
+std::string summarize(const std::vector<LabelRun>& runs);
+bool all_passed(const std::vector<LabelRun>& runs);
+
+/// Extra environment for test runs of a sanitizer build (stack traces, stop at the first error).
+std::vector<std::pair<std::string, std::string>> sanitizer_env(std::string_view sanitize);
+
+}  // namespace xtask

@@ -1,0 +1,123 @@
+// ci: every check of the repository in one run, with a table of results at the end.
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+
+#include "commands.hpp"
+#include "format.hpp"
+#include "fsutil.hpp"
+#include "text.hpp"
+
+namespace xtask {
+namespace {
+
+struct CiCheck {
+  std::string name;
+  std::function<bool()> run;
+};
+
+/// Builds everything of `build` (a fresh configure when asked) and optionally runs every test.
+bool build_and_test(const Repo& repo, const EngineBuild& build, bool fresh, bool run_tests) {
+  if (!configure_engine(repo.root(), build, fresh)) {
+    return false;
+  }
+  if (!build_targets(build.build_dir, {}).ok()) {
+    return false;
+  }
+  if (!run_tests) {
+    return true;
+  }
+  auto runs = std::vector<LabelRun>{
+      run_label(build.build_dir, "", Output::tee, sanitizer_env(build.sanitize))};
+  std::cout << summarize(runs);
+  return all_passed(runs);
+}
+
+EngineBuild reference_build(const Repo& repo, const std::string& dir) {
+  return {.build_dir = repo.build_dir(dir), .tree = repo.reference(), .tests = repo.tests()};
+}
+
+std::vector<CiCheck> checks(const Repo& repo) {
+  EngineBuild gcc = reference_build(repo, "ci/gcc");
+  gcc.werror = true;
+  gcc.cxx_compiler = "g++";
+  EngineBuild clang = reference_build(repo, "ci/clang");
+  clang.werror = true;
+  clang.cxx_compiler = "clang++";
+  EngineBuild asan = reference_build(repo, "asan");
+  asan.sanitize = "address";
+  EngineBuild tsan = reference_build(repo, "tsan");
+  tsan.sanitize = "thread";
+
+  return {
+      {"xtask unit tests",
+       [&repo] {
+         fs::path dir = repo.build_dir("ci/xtask");
+         return configure(repo.root() / "xtask", dir,
+                          {{"CMAKE_BUILD_TYPE", "Debug"}, {"XTASK_WERROR", "ON"}}) &&
+                build_targets(dir, {}).ok() && run({.argv = {(dir / "xtask_tests").string()}}).ok();
+       }},
+      {"reference build -Werror (g++)",
+       [&repo, gcc] { return build_and_test(repo, gcc, true, false); }},
+      {"reference suite", [&repo, gcc] { return build_and_test(repo, gcc, false, true); }},
+      {"reference build -Werror (clang++)",
+       [&repo, clang] { return build_and_test(repo, clang, true, true); }},
+      {"asan+ubsan suite", [&repo, asan] { return build_and_test(repo, asan, false, true); }},
+      {"tsan suite", [&repo, tsan] { return build_and_test(repo, tsan, false, true); }},
+      {"sync --check", [&repo] { return sync(repo, true) == kExitOk; }},
+      {"starter compiles with every test",
+       [&repo] {
+         fs::path scratch = repo.build_dir("ci/starter-scratch");
+         repo.resolve_tree("starter");  // a clear error when starter/ was never generated
+         mirror_tree(repo.starter(), scratch, {"tests"});
+         mirror_tree(repo.tests(), scratch / "tests", {});
+         EngineBuild build{.build_dir = repo.build_dir("ci/starter-build"),
+                           .tree = scratch,
+                           .tests = scratch / "tests"};
+         return build_and_test(repo, build, false, false);
+       }},
+      {"verify-chapters", [&repo] { return verify_chapters(repo) == kExitOk; }},
+      {"format",
+       [&repo] {
+         auto files = source_files({repo.reference(), repo.tests(), repo.root() / "xtask"});
+         auto starter = source_files({repo.starter()}, {"tests"});
+         files.insert(files.end(), starter.begin(), starter.end());
+         return check_format(files, repo.root() / ".clang-format") == FormatResult::clean;
+       }},
+      {"book", [&repo] { return book(repo) == kExitOk; }},
+  };
+}
+
+std::string seconds(std::chrono::steady_clock::duration elapsed) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", std::chrono::duration<double>(elapsed).count());
+  return text;
+}
+
+}  // namespace
+
+int ci(const Repo& repo) {
+  auto all = checks(repo);
+  std::vector<std::vector<std::string>> rows = {{"check", "result", "seconds"}};
+  int passed = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    std::cout << "\n==== ci " << i + 1 << "/" << all.size() << ": " << all[i].name << " ====\n";
+    auto start = std::chrono::steady_clock::now();
+    bool ok = false;
+    try {
+      ok = all[i].run();
+    } catch (const std::exception& e) {
+      std::cout << "error: " << e.what() << "\n";
+    }
+    rows.push_back(
+        {all[i].name, ok ? "passed" : "FAILED", seconds(std::chrono::steady_clock::now() - start)});
+    passed += ok ? 1 : 0;
+  }
+  std::cout << "\n" << format_table(rows);
+  int failed = static_cast<int>(all.size()) - passed;
+  std::cout << "ci: " << passed << " passed, " << failed << " failed" << std::endl;
+  return failed == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace xtask

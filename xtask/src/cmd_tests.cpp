@@ -1,0 +1,154 @@
+// copy-test, scheck and test: getting the official tests to a tree and running them.
+#include <iostream>
+
+#include "commands.hpp"
+#include "error.hpp"
+#include "format.hpp"
+#include "fsutil.hpp"
+
+namespace xtask {
+namespace {
+
+/// The labels to run: "provided" (when `with_provided` and the suite has some) and each chapter.
+std::vector<std::string> labels_of(const std::vector<Chapter>& chapters, const fs::path& tests_dir,
+                                   bool with_provided) {
+  std::vector<std::string> labels;
+  if (with_provided && has_provided_tests(tests_dir)) {
+    labels.emplace_back("provided");
+  }
+  for (const auto& chapter : chapters) {
+    labels.push_back(chapter.id());
+  }
+  return labels;
+}
+
+/// Prints the per-label table under a heading; true when every label passed.
+bool report(const std::string& heading, const std::vector<LabelRun>& runs) {
+  std::cout << "\nsummary (" << heading << "):\n" << summarize(runs);
+  return all_passed(runs);
+}
+
+}  // namespace
+
+void copy_official_tests(const Repo& repo, const std::vector<Chapter>& chapters,
+                         const fs::path& tests_dir, bool verbose) {
+  std::vector<fs::path> files;
+  for (const char* shared : {"harness", "provided"}) {
+    for (const auto& file : list_files(repo.tests() / shared)) {
+      files.push_back(shared / file);
+    }
+  }
+  for (const auto& chapter : chapters) {
+    for (const auto& file : chapter_test_files(repo.tests(), chapter)) {
+      files.push_back(file);
+    }
+  }
+  for (const auto& file : files) {
+    bool copied = write_if_changed(tests_dir / file, read_file(repo.tests() / file));
+    if (verbose) {
+      std::cout << (copied ? "  copied      " : "  up to date  ") << repo.display(tests_dir / file)
+                << "\n";
+    }
+  }
+}
+
+std::vector<LabelRun> run_labels(const fs::path& build_dir, const std::vector<std::string>& labels,
+                                 Output output, const std::string& sanitize) {
+  std::vector<LabelRun> runs;
+  for (const auto& label : labels) {
+    if (output != Output::capture) {
+      std::cout << "\n--- tests of " << label << " ---\n";
+    }
+    runs.push_back(run_label(build_dir, label, output, sanitizer_env(sanitize)));
+  }
+  return runs;
+}
+
+int copy_test(const Repo& repo, ChapterFilter filter, const std::string& tree_spec) {
+  if (filter.week == 0) {
+    throw UsageError("copy-test needs --week (and optionally --day)");
+  }
+  auto chapters = select_chapters(repo.chapters(), filter);
+  fs::path tree = repo.resolve_tree(tree_spec);
+  if (is_within(tree, repo.reference())) {
+    throw UsageError("reference/ runs the official tests in place: use ./x test --tree reference");
+  }
+  copy_official_tests(repo, chapters, tree / "tests", true);
+  std::cout << "copied the tests of " << describe_chapters(chapters) << " into "
+            << repo.display(tree / "tests") << "\nnext: ./x scheck" << repo.tree_flag(tree) << "\n";
+  return kExitOk;
+}
+
+int scheck(const Repo& repo, const std::string& tree_spec) {
+  fs::path tree = repo.resolve_tree(tree_spec);
+  fs::path tests = tree / "tests";
+  auto chapters = discover_chapters(tests);
+  if (chapters.empty()) {
+    std::cout << "no tests copied yet: run ./x copy-test --week 1 --day 1" << repo.tree_flag(tree)
+              << "\n";
+    return kExitFailed;
+  }
+  std::cout << "checking " << repo.display(tree) << " with the tests of "
+            << describe_chapters(chapters) << "\n";
+
+  auto format = check_format(source_files({tree / "include", tree / "src", tree / "bin"}),
+                             repo.root() / ".clang-format");
+  EngineBuild build{.build_dir = repo.build_dir("scheck-" + tree.filename().string()),
+                    .tree = tree,
+                    .tests = tests};
+  if (!configure_engine(repo.root(), build)) {
+    return kExitFailed;
+  }
+  if (!build_targets(build.build_dir, {}).ok()) {
+    std::cout << "error: " << repo.display(tree)
+              << " does not compile: fix the first compiler error above, then run ./x scheck"
+              << repo.tree_flag(tree) << " again\n";
+    return kExitFailed;
+  }
+  auto runs = run_labels(build.build_dir, labels_of(chapters, tests, true), Output::tee);
+  bool passed = report(repo.display(tree), runs);
+  if (format == FormatResult::unformatted) {
+    std::cout << "error: formatting failed (see the clang-format output above)\n";
+  }
+  return passed && format != FormatResult::unformatted ? kExitOk : kExitFailed;
+}
+
+int test(const Repo& repo, ChapterFilter filter, const std::string& tree_spec,
+         const std::string& sanitize) {
+  auto chapters = repo.chapters();
+  if (!filter.empty()) {
+    chapters = select_chapters(chapters, filter);
+  }
+  fs::path tree = repo.resolve_tree(tree_spec);
+  std::string build_name = !sanitize.empty()          ? (sanitize == "address" ? "asan" : "tsan")
+                           : tree == repo.reference() ? "reference"
+                                                      : "test-" + tree.filename().string();
+  // The reference is always warning-free, so build/reference uses -Werror (as its preset does).
+  EngineBuild build{.build_dir = repo.build_dir(build_name),
+                    .tree = tree,
+                    .tests = repo.tests(),
+                    .werror = tree == repo.reference() && sanitize.empty(),
+                    .sanitize = sanitize};
+  auto labels = labels_of(chapters, repo.tests(), filter.empty());
+  if (labels.empty()) {
+    throw UsageError("tests/ has no tests yet");
+  }
+
+  std::vector<std::string> targets;
+  for (const auto& label : labels) {
+    targets.push_back(test_target(label));
+  }
+  if (!configure_engine(repo.root(), build)) {
+    return kExitFailed;
+  }
+  if (!build_targets(build.build_dir, targets).ok()) {
+    std::cout << "error: the build of " << repo.display(tree) << " with the official tests failed"
+              << " (see the compiler errors above)\n";
+    return kExitFailed;
+  }
+  auto runs = run_labels(build.build_dir, labels, Output::tee, sanitize);
+  std::string heading = repo.display(tree) + (sanitize.empty() ? "" : ", " + sanitize);
+  return report(heading, runs) ? kExitOk : kExitFailed;
+}
+
+}  // namespace xtask

@@ -1,0 +1,159 @@
+// checkpoint, sync and verify-chapters: generated trees and the chapter matrix.
+#include <algorithm>
+#include <iostream>
+
+#include "commands.hpp"
+#include "error.hpp"
+#include "fsutil.hpp"
+#include "text.hpp"
+#include "tree.hpp"
+
+namespace xtask {
+namespace {
+
+/// Chapters that own lesson regions in reference/ but have no tests: the matrix cannot cover them.
+void note_untested_regions(const Repo& repo, const std::vector<Chapter>& tested) {
+  std::vector<Chapter> untested;
+  for (const auto& chapter : reference_lesson_chapters(repo)) {
+    if (std::find(tested.begin(), tested.end(), chapter) == tested.end()) {
+      untested.push_back(chapter);
+    }
+  }
+  if (!untested.empty()) {
+    std::cout << "note: reference/ has lesson regions of " << describe_chapters(untested)
+              << ", which have no tests in tests/; the matrix cannot check them\n";
+  }
+}
+
+/// One cell of the chapter matrix: run a label's tests and compare with what the checkpoint needs.
+std::string check_label(const fs::path& build_dir, const std::string& checkpoint,
+                        const std::string& label, bool must_pass,
+                        std::vector<std::string>& violations) {
+  LabelRun run = run_label(build_dir, label, Output::capture);
+  std::string counts =
+      run.counts ? std::to_string(run.counts->passed) + "/" + std::to_string(run.counts->total())
+                 : "no results";
+  if (must_pass) {
+    if (run.passed()) {
+      return label + " " + counts + " pass";
+    }
+    std::cout << run.output;
+    violations.push_back("checkpoint " + checkpoint + ": every test of " + label +
+                         " must pass, but " + counts + " passed (output above)");
+    return label + " " + counts + " FAIL";
+  }
+  if (run.counts && run.counts->none_passed()) {
+    return label + " " + counts + " fail (expected)";
+  }
+  std::string why = run.counts ? "these passed:" : "CTest found no tests for it";
+  for (const auto& name : passed_test_names(run.output)) {
+    why += "\n    " + name;
+  }
+  violations.push_back("checkpoint " + checkpoint + ": every test of " + label +
+                       " must fail before its chapter is solved, but " + why);
+  return label + " " + counts + " SHOULD FAIL";
+}
+
+}  // namespace
+
+int checkpoint(const Repo& repo, const std::string& through_text, const std::string& out_text) {
+  auto through = parse_through(through_text, repo.chapters());
+  fs::path out = fs::weakly_canonical(fs::absolute(out_text));
+  if (auto problem = out_dir_problem(repo, out)) {
+    throw UsageError(*problem);
+  }
+  auto stats = write_tree(render_reference(repo, through), out);
+  std::cout << "checkpoint " << checkpoint_name(through) << " -> " << repo.display(out) << ": "
+            << stats.written << " files written, " << stats.unchanged << " unchanged, "
+            << stats.removed << " removed\n";
+  return kExitOk;
+}
+
+int sync(const Repo& repo, bool check) {
+  if (!check) {
+    return checkpoint(repo, "none", repo.starter().string());
+  }
+  std::error_code ec;
+  if (!fs::exists(repo.starter() / kTreeMarker, ec)) {
+    std::cout << "error: starter/ has never been generated (it has no " << kTreeMarker
+              << "): run ./x sync\n";
+    return kExitFailed;
+  }
+  TempDir generated("mini-lsm-sync");
+  write_tree(render_reference(repo, std::nullopt), generated.path());
+  auto drift = differing_files(generated.path(), repo.starter(), {"tests"});
+  if (drift.empty()) {
+    std::cout << "starter/ is up to date with reference/\n";
+    return kExitOk;
+  }
+  for (const auto& file : drift) {
+    std::string name = file.string();
+    run({.argv = {"diff", "-uN", "--label", "generated/" + name, "--label", "starter/" + name,
+                  (generated.path() / file).string(), (repo.starter() / file).string()}});
+  }
+  std::cout << "error: starter/ is out of date with reference/: run ./x sync\n";
+  return kExitFailed;
+}
+
+int verify_chapters(const Repo& repo) {
+  auto chapters = repo.chapters();
+  if (chapters.empty()) {
+    throw UsageError("tests/ has no chapter tests (tests/weekW/dayD_*.cpp)");
+  }
+  note_untested_regions(repo, chapters);
+  EngineBuild build{.build_dir = repo.build_dir("verify") / "build",
+                    .tree = repo.build_dir("verify") / "tree",
+                    .tests = repo.tests()};
+  if (auto problem = out_dir_problem(repo, build.tree)) {
+    throw UsageError(*problem);
+  }
+  bool with_provided = has_provided_tests(repo.tests());
+
+  std::vector<std::vector<std::string>> matrix;
+  std::vector<std::string> violations;
+  for (std::size_t i = 0; i <= chapters.size(); ++i) {
+    std::optional<Chapter> through;
+    if (i > 0) {
+      through = chapters[i - 1];
+    }
+    std::string name = checkpoint_name(through);
+    std::cout << "checkpoint " << name << ": rendering and building\n";
+    write_tree(render_reference(repo, through), build.tree);
+    std::vector<std::string> row = {name};
+    if (!configure_engine(repo.root(), build)) {
+      violations.push_back("checkpoint " + name + ": cmake could not configure the tree");
+      matrix.push_back({name, "configure failed"});
+      continue;
+    }
+    if (auto built = build_targets(build.build_dir, {}, Output::capture); !built.ok()) {
+      std::cout << built.output;
+      violations.push_back("checkpoint " + name + ": the tree does not compile (output above)");
+      matrix.push_back({name, "build failed"});
+      continue;
+    }
+    if (with_provided) {
+      row.push_back(check_label(build.build_dir, name, "provided", true, violations));
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      row.push_back(check_label(build.build_dir, name, chapters[j].id(), true, violations));
+    }
+    if (i < chapters.size()) {
+      row.push_back(check_label(build.build_dir, name, chapters[i].id(), false, violations));
+    }
+    std::cout << format_table({row});
+    matrix.push_back(std::move(row));
+  }
+
+  std::cout << "\nchapter matrix (a row per checkpoint: its chapters pass, the next one fails):\n"
+            << format_table(matrix);
+  for (const auto& violation : violations) {
+    std::cout << "error: " << violation << "\n";
+  }
+  if (!violations.empty()) {
+    return kExitFailed;
+  }
+  std::cout << "verify-chapters: all " << matrix.size() << " checkpoints behave as expected\n";
+  return kExitOk;
+}
+
+}  // namespace xtask

@@ -1,0 +1,48 @@
+// The xtask commands. Each returns the process exit code (0 ok, 1 failed, 2 bad usage) and may
+// throw UsageError (exit 2) or another std::exception (exit 1); main.cpp prints those as errors.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "build.hpp"
+#include "error.hpp"
+#include "repo.hpp"
+
+namespace xtask {
+
+// cmd_tests.cpp
+int copy_test(const Repo& repo, ChapterFilter filter, const std::string& tree);
+int scheck(const Repo& repo, const std::string& tree);
+int test(const Repo& repo, ChapterFilter filter, const std::string& tree,
+         const std::string& sanitize);
+
+/// Copies tests/harness/, tests/provided/ and the test files of `chapters` into `tests_dir`,
+/// keeping relative paths and rewriting only files that changed; one line per file when `verbose`.
+void copy_official_tests(const Repo& repo, const std::vector<Chapter>& chapters,
+                         const std::filesystem::path& tests_dir, bool verbose);
+
+/// Runs the tests of each label ("provided", "w1d1", ...) in `build_dir`, one CTest run each.
+std::vector<LabelRun> run_labels(const std::filesystem::path& build_dir,
+                                 const std::vector<std::string>& labels, Output output,
+                                 const std::string& sanitize = "");
+
+// cmd_tree.cpp
+int checkpoint(const Repo& repo, const std::string& through, const std::string& out);
+int sync(const Repo& repo, bool check);
+int verify_chapters(const Repo& repo);
+
+// cmd_doctor.cpp
+int doctor(const Repo& repo);
+
+// cmd_demo.cpp
+int demo(const Repo& repo);
+
+// cmd_book.cpp
+int book(const Repo& repo);
+
+// cmd_ci.cpp
+int ci(const Repo& repo);
+
+}  // namespace xtask

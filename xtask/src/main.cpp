@@ -1,0 +1,161 @@
+// ./x: the course tool. This file only wires the command line to the commands (commands.hpp).
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+
+#include "commands.hpp"
+#include "error.hpp"
+
+namespace {
+
+using xtask::ChapterFilter;
+using xtask::Repo;
+
+/// --week/--day options on `command`, filling `filter`.
+void add_chapter_options(CLI::App& command, ChapterFilter& filter, const std::string& what) {
+  auto* week = command.add_option("--week", filter.week, "week of the chapters " + what)
+                   ->check(CLI::Range(1, 9));
+  command.add_option("--day", filter.day, "day of the chapter (needs --week)")
+      ->check(CLI::Range(1, 9))
+      ->needs(week);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "./x: the Mini-LSM course tool. Copies tests into your tree, builds and checks it, and\n"
+      "generates the starter, the chapter checkpoints and the book from reference/.",
+      "./x"};
+  app.require_subcommand(1);
+  app.footer("Run ./x <command> --help for what a command does exactly.");
+  std::string root = std::filesystem::current_path().string();
+  app.add_option("--root", root, "the repository root (./x passes it; default: the current dir)")
+      ->take_last();
+
+  std::function<int(const Repo&)> action;
+  ChapterFilter filter;
+  std::string tree = "starter";
+  std::string test_tree = "reference";
+  std::string sanitize;
+  std::string through;
+  std::string out;
+  bool check = false;
+
+  auto* copy = app.add_subcommand(
+      "copy-test", "Copy the official tests of a chapter (or a whole week) into your tree");
+  copy->footer(
+      "Copies tests/harness/*, tests/provided/* and tests/weekW/dayD_*.cpp (every day of the week\n"
+      "when --day is omitted) into DIR/tests/, keeping their relative paths. Files already up to\n"
+      "date are left alone, so running it twice is harmless. Then run ./x scheck.");
+  add_chapter_options(*copy, filter, "to copy (required)");
+  copy->get_option("--week")->required();
+  copy->add_option("--tree", tree, "the tree to copy into: starter or a directory")
+      ->capture_default_str();
+  copy->callback([&] { action = [&](const Repo& r) { return copy_test(r, filter, tree); }; });
+
+  auto* scheck = app.add_subcommand(
+      "scheck", "Check your tree: formatting, build, and the tests copied into it");
+  scheck->footer(
+      "Checks the formatting of DIR's include/, src/ and bin/ with clang-format (skipped when it\n"
+      "is not installed), builds DIR with the tests in DIR/tests/ (build/scheck-<name>), runs\n"
+      "the tests of each copied chapter and the provided tests, and prints a per-chapter table.\n"
+      "Exit code 1 when formatting, the build or any test fails.");
+  scheck->add_option("--tree", tree, "the tree to check: starter or a directory")
+      ->capture_default_str();
+  scheck->callback([&] { action = [&](const Repo& r) { return xtask::scheck(r, tree); }; });
+
+  auto* test = app.add_subcommand(
+      "test", "Build a tree against the official tests/ and run them (default: the reference)");
+  test->footer(
+      "Builds only the test executables needed and runs the official suite from tests/ (never a\n"
+      "tree's own copies): every chapter plus the provided tests by default, or the chapters\n"
+      "chosen with --week/--day. Prints a per-chapter table; exit code 1 when a test fails.");
+  add_chapter_options(*test, filter, "to test (default: all)");
+  test->add_option("--tree", test_tree, "reference, starter or a directory holding a tree")
+      ->capture_default_str();
+  test->add_option("--sanitize", sanitize, "build with address (ASan+UBSan) or thread (TSan)")
+      ->check(CLI::IsMember({"address", "thread"}));
+  test->callback(
+      [&] { action = [&](const Repo& r) { return xtask::test(r, filter, test_tree, sanitize); }; });
+
+  auto* doctor =
+      app.add_subcommand("doctor", "Show which tools are installed and how to add the rest");
+  doctor->footer(
+      "Prints one line per tool (compilers, CMake, Ninja, ccache, Catch2, CLI11, clang-format,\n"
+      "Doxygen, Graphviz, doxygen-awesome-css, sanitizer runtimes): ok with its version, or\n"
+      "missing with the command that installs it. Exit code 1 only when a required tool is "
+      "missing.");
+  doctor->callback([&] { action = xtask::doctor; });
+
+  auto* checkpoint = app.add_subcommand(
+      "checkpoint", "Generate the engine tree as it is after a chapter (or before all: none)");
+  checkpoint->footer(
+      "Renders every file of reference/ into DIR: lesson regions of chapters up to --through keep\n"
+      "their solution, later ones become a TODO and a NotImplemented stub. Only changed files are\n"
+      "rewritten; DIR/tests/ is never touched. DIR must be new, empty or an earlier generated "
+      "tree\n"
+      "(it holds a .mini-lsm-tree marker); then files no longer generated are removed.");
+  checkpoint->add_option("--through", through, "none or a chapter such as w1d3")->required();
+  checkpoint->add_option("--out", out, "the directory to write")->required();
+  checkpoint->callback(
+      [&] { action = [&](const Repo& r) { return xtask::checkpoint(r, through, out); }; });
+
+  auto* sync = app.add_subcommand("sync", "Regenerate starter/ from reference/ (checkpoint none)");
+  sync->footer(
+      "Writes checkpoint none into starter/ (starter/tests/ is untouched). With --check nothing "
+      "is\n"
+      "written: it prints a diff and exits 1 when starter/ differs from what would be generated.");
+  sync->add_flag("--check", check, "only compare, do not write");
+  sync->callback([&] { action = [&](const Repo& r) { return xtask::sync(r, check); }; });
+
+  auto* verify = app.add_subcommand("verify-chapters",
+                                    "Prove each chapter's tests need exactly that chapter's code");
+  verify->footer(
+      "For each checkpoint (none, then every chapter): renders it into build/verify/tree, builds\n"
+      "it with the official tests and checks that every test of the chapters up to it passes,\n"
+      "every test of the next chapter fails, and the provided tests pass. Prints the matrix.");
+  verify->callback([&] { action = xtask::verify_chapters; });
+
+  auto* demo = app.add_subcommand("demo", "Run the reference engine's CLI on a scripted session");
+  demo->footer(
+      "Builds mini-lsm-cli from reference/ (build/reference), runs the demo script against a "
+      "fresh\n"
+      "temporary database and prints the transcript. Exit code 1 when the CLI fails.");
+  demo->callback([&] { action = xtask::demo; });
+
+  auto* book = app.add_subcommand("book", "Build the course book with Doxygen");
+  book->footer(
+      "Installs Doxygen, Graphviz and doxygen-awesome-css when missing (or prints the command),\n"
+      "stages book/*.md and the chapter pages in build/book/pages/, fills in book/Doxyfile.in and\n"
+      "runs Doxygen. Any Doxygen warning fails the build. Output: build/book/html/index.html.");
+  book->callback([&] { action = xtask::book; });
+
+  auto* ci = app.add_subcommand("ci", "Run every check of the repository (what CI runs)");
+  ci->footer(
+      "Runs, keeping going after a failure: the xtask unit tests, the reference built with\n"
+      "-Werror by g++ and clang++ and its suite, the suite under ASan+UBSan and TSan,\n"
+      "sync --check, the starter compiled with every test, verify-chapters, formatting and the\n"
+      "book. Ends with a table and the line `ci: N passed, M failed`.");
+  ci->callback([&] { action = xtask::ci; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? xtask::kExitOk : xtask::kExitUsage;
+  }
+
+  try {
+    return action(Repo(root));
+  } catch (const xtask::UsageError& e) {
+    std::cout.flush();
+    std::cerr << "error: " << e.what() << "\n";
+    return xtask::kExitUsage;
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "error: " << e.what() << "\n";
+    return xtask::kExitFailed;
+  }
+}

@@ -1,0 +1,295 @@
+#include "process.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace xtask {
+namespace {
+
+/// Owns one file descriptor and closes it when it goes out of scope.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Pipe {
+  Fd read;
+  Fd write;
+};
+
+/// A pipe whose ends are closed on exec: the child dup2()s the end it needs onto 0, 1 or 2.
+Pipe make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  }
+  return Pipe{Fd(fds[0]), Fd(fds[1])};
+}
+
+/// In the child: sends errno to the parent, which turns it into an exception.
+[[noreturn]] void fail_in_child(int error_fd) {
+  int err = errno;
+  [[maybe_unused]] auto n = ::write(error_fd, &err, sizeof err);
+  ::_exit(127);
+}
+
+/// Runs in the child after fork(): only async-signal-safe calls until exec. On failure the errno
+/// is sent to the parent through `error_fd`.
+[[noreturn]] void exec_child(const Command& command, std::vector<char*>& argv,
+                             std::vector<char*>& envp, int stdin_fd, int stdout_fd, int error_fd) {
+  auto fail = [error_fd] { fail_in_child(error_fd); };
+  if (stdin_fd >= 0 && ::dup2(stdin_fd, STDIN_FILENO) < 0) {
+    fail();
+  }
+  if (stdout_fd >= 0) {
+    if (::dup2(stdout_fd, STDOUT_FILENO) < 0) {
+      fail();
+    }
+    if (command.merge_stderr && ::dup2(stdout_fd, STDERR_FILENO) < 0) {
+      fail();
+    }
+  }
+  if (!command.cwd.empty() && ::chdir(command.cwd.c_str()) != 0) {
+    fail();
+  }
+  ::signal(SIGPIPE, SIG_DFL);  // we ignore SIGPIPE; the programs we start should not
+  if (!envp.empty()) {
+    environ = envp.data();
+  }
+  ::execvp(argv[0], argv.data());
+  fail_in_child(error_fd);
+}
+
+/// Feeds `input` to the child's stdin and collects its output until it closes both pipes.
+std::string pump(Fd& to_child, std::string_view input, Fd& from_child, bool echo) {
+  std::string output;
+  std::size_t written = 0;
+  if (to_child && input.empty()) {
+    to_child.reset();
+  }
+  // A blocking write of a big chunk would wait for the child, which may itself wait for us to
+  // read its output: write only what the pipe takes and come back when poll() says so.
+  if (to_child) {
+    ::fcntl(to_child.get(), F_SETFL, ::fcntl(to_child.get(), F_GETFL) | O_NONBLOCK);
+  }
+  char buffer[65536];
+  while (to_child || from_child) {
+    pollfd fds[2];
+    nfds_t count = 0;
+    if (to_child) {
+      fds[count++] = {to_child.get(), POLLOUT, 0};
+    }
+    if (from_child) {
+      fds[count++] = {from_child.get(), POLLIN, 0};
+    }
+    if (::poll(fds, count, -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+    }
+    for (nfds_t i = 0; i < count; ++i) {
+      if (fds[i].revents == 0) {
+        continue;
+      }
+      if (fds[i].fd == to_child.get()) {
+        ssize_t n = ::write(to_child.get(), input.data() + written, input.size() - written);
+        if (n < 0 && errno != EINTR && errno != EAGAIN) {
+          to_child.reset();  // child closed stdin
+        }
+        if (n > 0) {
+          written += static_cast<std::size_t>(n);
+        }
+        if (written == input.size()) {
+          to_child.reset();
+        }
+      } else {
+        ssize_t n = ::read(from_child.get(), buffer, sizeof buffer);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+          continue;
+        }
+        if (n <= 0) {
+          from_child.reset();
+          continue;
+        }
+        output.append(buffer, static_cast<std::size_t>(n));
+        if (echo) {
+          std::fwrite(buffer, 1, static_cast<std::size_t>(n), stdout);
+          std::fflush(stdout);
+        }
+      }
+    }
+  }
+  return output;
+}
+
+/// Our environment with `overrides` applied, as the strings execvp will see (empty = unchanged).
+std::vector<std::string> environment_with(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::vector<std::string> env;
+  if (overrides.empty()) {
+    return env;
+  }
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    bool overridden = false;
+    for (const auto& [name, value] : overrides) {
+      overridden = overridden || (text.starts_with(name) && text.substr(name.size(), 1) == "=");
+    }
+    if (!overridden) {
+      env.emplace_back(text);
+    }
+  }
+  for (const auto& [name, value] : overrides) {
+    env.push_back(name + "=" + value);
+  }
+  return env;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (const auto& s : strings) {
+    pointers.push_back(const_cast<char*>(s.c_str()));
+  }
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+    }
+  }
+  if (WIFEXITED(status)) {
+    return WEXITSTATUS(status);
+  }
+  if (WIFSIGNALED(status)) {
+    return 128 + WTERMSIG(status);
+  }
+  return 1;
+}
+
+}  // namespace
+
+Result run(const Command& command) {
+  if (command.argv.empty()) {
+    throw std::logic_error("run: empty argv");
+  }
+  std::vector<char*> argv = c_strings(command.argv);
+  std::vector<std::string> env = environment_with(command.env);
+  std::vector<char*> envp = env.empty() ? std::vector<char*>() : c_strings(env);
+
+  // Our own buffered output must come before the child's, which goes straight to the fds.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // a child that stops reading its stdin must not kill us
+
+  Pipe input;
+  if (command.input) {
+    input = make_pipe();
+  }
+  Pipe output;
+  Fd null_fd;
+  int child_stdout = -1;
+  if (command.output == Output::capture || command.output == Output::tee) {
+    output = make_pipe();
+    child_stdout = output.write.get();
+  } else if (command.output == Output::discard) {
+    null_fd = Fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    child_stdout = null_fd.get();
+  }
+  Pipe exec_error = make_pipe();
+
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    exec_child(command, argv, envp, input.read.get(), child_stdout, exec_error.write.get());
+  }
+
+  input.read.reset();
+  output.write.reset();
+  null_fd.reset();
+  exec_error.write.reset();
+
+  int exec_errno = 0;
+  if (::read(exec_error.read.get(), &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
+    wait_for(pid);
+    throw std::runtime_error("cannot run " + command.argv[0] + ": " + std::strerror(exec_errno));
+  }
+
+  Result result;
+  result.output =
+      pump(input.write, command.input.value_or(""), output.read, command.output == Output::tee);
+  result.exit_code = wait_for(pid);
+  return result;
+}
+
+std::optional<std::filesystem::path> find_program(std::string_view name) {
+  if (name.find('/') != std::string_view::npos) {
+    std::filesystem::path path(name);
+    if (::access(path.c_str(), X_OK) == 0) {
+      return path;
+    }
+    return std::nullopt;
+  }
+  const char* path_env = std::getenv("PATH");
+  std::string_view dirs = path_env != nullptr ? path_env : "/usr/bin:/bin";
+  while (!dirs.empty()) {
+    auto colon = dirs.find(':');
+    std::string_view dir = dirs.substr(0, colon);
+    dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    auto candidate = std::filesystem::path(dir.empty() ? "." : dir) / name;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string first_line(std::string_view text) {
+  return std::string(text.substr(0, text.find('\n')));
+}
+
+}  // namespace xtask

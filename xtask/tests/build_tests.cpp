@@ -1,0 +1,72 @@
+// Tests of the pure parts of build.hpp: reading CTest's summary and CMake's cache.
+#include "../src/build.hpp"
+
+#include "../../tests/harness/catch.hpp"
+
+using xtask::cache_matches;
+using xtask::parse_cmake_cache;
+using xtask::parse_ctest_summary;
+using xtask::passed_test_names;
+
+TEST_CASE("the ctest summary line gives passed and failed counts", "[xtask]") {
+  auto counts = parse_ctest_summary(
+      "    Start 1: a\n1/12 Test #1: a ....   Passed    0.01 sec\n\n"
+      "75% tests passed, 3 tests failed out of 12\n\nTotal Test time (real) =   0.05 sec\n");
+  REQUIRE(counts);
+  CHECK(counts->passed == 9);
+  CHECK(counts->failed == 3);
+  CHECK(counts->total() == 12);
+  CHECK_FALSE(counts->all_passed());
+  CHECK_FALSE(counts->none_passed());
+}
+
+TEST_CASE("the ctest summary is found with all passing, all failing and colours", "[xtask]") {
+  auto all = parse_ctest_summary("100% tests passed, 0 tests failed out of 5\n");
+  REQUIRE(all);
+  CHECK(all->all_passed());
+  auto none = parse_ctest_summary("0% tests passed, 1 test failed out of 1\n");
+  REQUIRE(none);
+  CHECK(none->none_passed());
+  auto coloured = parse_ctest_summary(
+      "\x1b[0;32m100% tests passed\x1b[0;0m, \x1b[0;32m0 tests failed\x1b[0;0m"
+      " out of 4\n");
+  REQUIRE(coloured);
+  CHECK(coloured->passed == 4);
+}
+
+TEST_CASE("output without a ctest summary has no counts", "[xtask]") {
+  CHECK_FALSE(parse_ctest_summary("No tests were found!!!\n"));
+  CHECK_FALSE(parse_ctest_summary(""));
+}
+
+TEST_CASE("the names of passed tests are read from ctest's per-test lines", "[xtask]") {
+  auto names = passed_test_names(
+      "1/3 Test #1: memtable get returns what put wrote ......   Passed    0.01 sec\n"
+      "2/3 Test #2: memtable freeze ..........................***Failed    0.01 sec\n"
+      "3/3 Test #3: a rather long name   Passed    0.02 sec\n");
+  REQUIRE(names.size() == 2);
+  CHECK(names[0] == "memtable get returns what put wrote");
+  CHECK(names[1] == "a rather long name");
+}
+
+TEST_CASE("a CMake cache is read by variable name", "[xtask]") {
+  auto cache = parse_cmake_cache(
+      "# This is the CMakeCache file.\n//Engine tree to build\n"
+      "MINI_LSM_TREE:PATH=/repo/reference\nMINI_LSM_WERROR:BOOL=ON\n"
+      "MINI_LSM_SANITIZE:STRING=\nCMAKE_CXX_COMPILER_LAUNCHER:UNINITIALIZED=ccache\n");
+  CHECK(cache.at("MINI_LSM_TREE") == "/repo/reference");
+  CHECK(cache.at("MINI_LSM_WERROR") == "ON");
+  CHECK(cache.at("MINI_LSM_SANITIZE").empty());
+  CHECK(cache.at("CMAKE_CXX_COMPILER_LAUNCHER") == "ccache");
+}
+
+TEST_CASE("reconfiguring is needed only when a wanted variable differs", "[xtask]") {
+  std::map<std::string, std::string> cache = {{"MINI_LSM_TREE", "/repo/reference"},
+                                              {"MINI_LSM_WERROR", "ON"}};
+  CHECK(cache_matches(cache, {{"MINI_LSM_TREE", "/repo/reference"}, {"MINI_LSM_WERROR", "ON"}}));
+  CHECK_FALSE(cache_matches(cache, {{"MINI_LSM_TREE", "/repo/starter"}}));
+  CHECK_FALSE(cache_matches(cache, {{"MINI_LSM_WERROR", "OFF"}}));
+  // Empty and OFF also match a variable the cache does not have.
+  CHECK(cache_matches(cache, {{"MINI_LSM_SANITIZE", ""}, {"SOMETHING", "OFF"}}));
+  CHECK_FALSE(cache_matches(cache, {{"MINI_LSM_SANITIZE", "address"}}));
+}
