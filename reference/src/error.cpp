@@ -17,8 +17,9 @@ std::string corruption_message(const std::string& file, std::uint64_t offset,
 }
 
 std::string not_implemented_message(const std::string& chapter, const std::string& function) {
-  return function + " is not implemented yet: it is your task in " + chapter_title(chapter) +
-         " (look for TODO(" + chapter + ") in your tree)";
+  // The chapter comes first so that no line wrapping of a test report can split it.
+  return chapter_title(chapter) + ": " + function + " is not implemented yet (look for TODO(" +
+         chapter + ") in your tree)";
 }
 
 }  // namespace

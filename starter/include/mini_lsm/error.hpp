@@ -46,7 +46,7 @@ class InvalidArgument : public Error {
 };
 
 /// A function of the course that is still a stub in your tree. `chapter` is an id like "w1d1";
-/// the message names the function and the chapter ("week 1 day 1") that implements it.
+/// the message names the chapter ("week 1 day 1") that implements it, then the function.
 class NotImplemented : public Error {
  public:
   NotImplemented(std::string chapter, std::string function);
