@@ -65,7 +65,7 @@ std::vector<CiCheck> checks(const Repo& repo) {
        [&repo, clang] { return build_and_test(repo, clang, true, true); }},
       {"asan+ubsan suite", [&repo, asan] { return build_and_test(repo, asan, false, true); }},
       {"tsan suite", [&repo, tsan] { return build_and_test(repo, tsan, false, true); }},
-      {"sync --check", [&repo] { return sync(repo, true) == kExitOk; }},
+      {"sync --check", [&repo] { return sync(repo, true, false) == kExitOk; }},
       {"starter compiles with every test",
        [&repo] {
          fs::path scratch = repo.build_dir("ci/starter-scratch");

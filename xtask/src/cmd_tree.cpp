@@ -56,11 +56,23 @@ std::string check_label(const fs::path& build_dir, const std::string& checkpoint
 
 }  // namespace
 
-int checkpoint(const Repo& repo, const std::string& through_text, const std::string& out_text) {
+int checkpoint(const Repo& repo, const std::string& through_text, const std::string& out_text,
+               bool force) {
   auto through = parse_through(through_text, repo.chapters());
   fs::path out = fs::weakly_canonical(fs::absolute(out_text));
   if (auto problem = out_dir_problem(repo, out)) {
     throw UsageError(*problem);
+  }
+  // A learner's work in a generated tree (the starter!) must never vanish by accident.
+  if (auto edited = hand_edited_files(out); !edited.empty() && !force) {
+    std::string list;
+    for (const auto& file : edited) {
+      list += "\n  " + repo.display(out / file);
+    }
+    throw UsageError("these files of " + repo.display(out) +
+                     " were changed by hand since they were generated, and would be "
+                     "overwritten or removed:" +
+                     list + "\nnothing was written; add --force to overwrite them anyway");
   }
   auto stats = write_tree(render_reference(repo, through), out);
   std::cout << "checkpoint " << checkpoint_name(through) << " -> " << repo.display(out) << ": "
@@ -69,9 +81,9 @@ int checkpoint(const Repo& repo, const std::string& through_text, const std::str
   return kExitOk;
 }
 
-int sync(const Repo& repo, bool check) {
+int sync(const Repo& repo, bool check, bool force) {
   if (!check) {
-    return checkpoint(repo, "none", repo.starter().string());
+    return checkpoint(repo, "none", repo.starter().string(), force);
   }
   std::error_code ec;
   if (!fs::exists(repo.starter() / kTreeMarker, ec)) {

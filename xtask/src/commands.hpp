@@ -29,8 +29,8 @@ std::vector<LabelRun> run_labels(const std::filesystem::path& build_dir,
                                  const std::string& sanitize = "");
 
 // cmd_tree.cpp
-int checkpoint(const Repo& repo, const std::string& through, const std::string& out);
-int sync(const Repo& repo, bool check);
+int checkpoint(const Repo& repo, const std::string& through, const std::string& out, bool force);
+int sync(const Repo& repo, bool check, bool force);
 int verify_chapters(const Repo& repo);
 
 // cmd_doctor.cpp

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   std::string through;
   std::string out;
   bool check = false;
+  bool force = false;
 
   auto* copy = app.add_subcommand(
       "copy-test", "Copy the official tests of a chapter (or a whole week) into your tree");
@@ -96,19 +97,25 @@ int main(int argc, char** argv) {
       "their solution, later ones become a TODO and a NotImplemented stub. Only changed files are\n"
       "rewritten; DIR/tests/ is never touched. DIR must be new, empty or an earlier generated "
       "tree\n"
-      "(it holds a .mini-lsm-tree marker); then files no longer generated are removed.");
+      "(it holds a .mini-lsm-tree marker); then files no longer generated are removed. The marker\n"
+      "records a hash of every generated file: when one was edited by hand (or a file was added\n"
+      "under include/, src/ or bin/), nothing is written unless --force is given.");
   checkpoint->add_option("--through", through, "none or a chapter such as w1d3")->required();
   checkpoint->add_option("--out", out, "the directory to write")->required();
+  checkpoint->add_flag("--force", force, "overwrite files that were edited by hand");
   checkpoint->callback(
-      [&] { action = [&](const Repo& r) { return xtask::checkpoint(r, through, out); }; });
+      [&] { action = [&](const Repo& r) { return xtask::checkpoint(r, through, out, force); }; });
 
   auto* sync = app.add_subcommand("sync", "Regenerate starter/ from reference/ (checkpoint none)");
   sync->footer(
       "Writes checkpoint none into starter/ (starter/tests/ is untouched). With --check nothing "
       "is\n"
-      "written: it prints a diff and exits 1 when starter/ differs from what would be generated.");
+      "written: it prints a diff and exits 1 when starter/ differs from what would be generated.\n"
+      "Without --force it refuses to overwrite files of starter/ that were edited by hand (your\n"
+      "work, if you are a learner: you never need ./x sync).");
   sync->add_flag("--check", check, "only compare, do not write");
-  sync->callback([&] { action = [&](const Repo& r) { return xtask::sync(r, check); }; });
+  sync->add_flag("--force", force, "overwrite files that were edited by hand");
+  sync->callback([&] { action = [&](const Repo& r) { return xtask::sync(r, check, force); }; });
 
   auto* verify = app.add_subcommand("verify-chapters",
                                     "Prove each chapter's tests need exactly that chapter's code");
