@@ -1,9 +1,6 @@
 # Compiler settings shared by the engine, its binaries and the test suite.
 
-find_program(CCACHE_PROGRAM ccache)
-if(CCACHE_PROGRAM AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
-  set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
-endif()
+include(Ccache)
 
 # mini_lsm_settings carries warnings and sanitizer flags to every target that links it.
 add_library(mini_lsm_settings INTERFACE)
