@@ -40,10 +40,7 @@ constexpr DemoStep kDemoScript[] = {
 }  // namespace
 
 int demo(const Repo& repo) {
-  EngineBuild build{.build_dir = repo.build_dir("reference"),
-                    .tree = repo.reference(),
-                    .tests = repo.tests(),
-                    .werror = true};  // the same configuration as ./x test
+  EngineBuild build = official_suite_build(repo, repo.reference(), "");
   std::cout << "building mini-lsm-cli from reference/ in " << repo.display(build.build_dir) << "\n";
   if (!configure_engine(repo.root(), build)) {
     return kExitFailed;

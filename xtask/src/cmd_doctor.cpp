@@ -6,6 +6,7 @@
 #include <optional>
 #include <regex>
 
+#include "book.hpp"
 #include "commands.hpp"
 #include "error.hpp"
 #include "fsutil.hpp"
@@ -164,12 +165,8 @@ std::vector<Tool> tools() {
       {"doxygen-awesome-css",
        "book",
        []() -> std::optional<std::string> {
-         fs::path css = "/usr/share/doxygen-awesome-css/doxygen-awesome.css";
-         std::error_code ec;
-         if (!fs::is_regular_file(css, ec)) {
-           return std::nullopt;
-         }
-         return css.string();
+         auto dir = find_theme_dir();  // the same search as ./x book
+         return dir ? std::optional(dir->string()) : std::nullopt;
        },
        {{"doxygen-awesome-css", ""}}},
       {"ASan+UBSan runtime",

@@ -113,6 +113,19 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
   return passed && format != FormatResult::unformatted ? kExitOk : kExitFailed;
 }
 
+EngineBuild official_suite_build(const Repo& repo, const fs::path& tree,
+                                 const std::string& sanitize) {
+  std::string build_name = !sanitize.empty()          ? (sanitize == "address" ? "asan" : "tsan")
+                           : tree == repo.reference() ? "reference"
+                                                      : "test-" + tree.filename().string();
+  // The reference is always warning-free, so build/reference uses -Werror (as its preset does).
+  return {.build_dir = repo.build_dir(build_name),
+          .tree = tree,
+          .tests = repo.tests(),
+          .werror = tree == repo.reference() && sanitize.empty(),
+          .sanitize = sanitize};
+}
+
 int test(const Repo& repo, ChapterFilter filter, const std::string& tree_spec,
          const std::string& sanitize) {
   auto chapters = repo.chapters();
@@ -120,15 +133,7 @@ int test(const Repo& repo, ChapterFilter filter, const std::string& tree_spec,
     chapters = select_chapters(chapters, filter);
   }
   fs::path tree = repo.resolve_tree(tree_spec);
-  std::string build_name = !sanitize.empty()          ? (sanitize == "address" ? "asan" : "tsan")
-                           : tree == repo.reference() ? "reference"
-                                                      : "test-" + tree.filename().string();
-  // The reference is always warning-free, so build/reference uses -Werror (as its preset does).
-  EngineBuild build{.build_dir = repo.build_dir(build_name),
-                    .tree = tree,
-                    .tests = repo.tests(),
-                    .werror = tree == repo.reference() && sanitize.empty(),
-                    .sanitize = sanitize};
+  EngineBuild build = official_suite_build(repo, tree, sanitize);
   auto labels = labels_of(chapters, repo.tests(), filter.empty());
   if (labels.empty()) {
     throw UsageError("tests/ has no tests yet");

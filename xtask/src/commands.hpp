@@ -23,6 +23,12 @@ int test(const Repo& repo, ChapterFilter filter, const std::string& tree,
 void copy_official_tests(const Repo& repo, const std::vector<Chapter>& chapters,
                          const std::filesystem::path& tests_dir, bool verbose);
 
+/// How `./x test` builds `tree` against the official tests/ (and `./x demo` the reference), so that
+/// both share build/reference instead of reconfiguring it back and forth: build/reference with
+/// -Werror for the reference, build/asan or build/tsan for a sanitizer, else build/test-<name>.
+EngineBuild official_suite_build(const Repo& repo, const std::filesystem::path& tree,
+                                 const std::string& sanitize);
+
 /// Runs the tests of each label ("provided", "w1d1", ...) in `build_dir`, one CTest run each.
 std::vector<LabelRun> run_labels(const std::filesystem::path& build_dir,
                                  const std::vector<std::string>& labels, Output output,

@@ -7,6 +7,8 @@
 #include <memory>
 #include <utility>
 
+#include "text.hpp"
+
 namespace xtask {
 
 std::string Chapter::id() const {
@@ -43,13 +45,10 @@ struct Line {
   std::string_view text;  // without its '\n'
 };
 
-std::vector<Line> split_lines(std::string_view source) {
+std::vector<Line> number_lines(std::string_view source) {
   std::vector<Line> lines;
-  std::size_t start = 0;
-  while (start < source.size()) {
-    std::size_t end = std::min(source.find('\n', start), source.size());
-    lines.push_back({static_cast<int>(lines.size()) + 1, source.substr(start, end - start)});
-    start = end + 1;
+  for (std::string_view text : split_lines(source)) {
+    lines.push_back({static_cast<int>(lines.size()) + 1, text});
   }
   return lines;
 }
@@ -156,7 +155,7 @@ struct Region {
 class Parser {
  public:
   Parser(std::string_view source, std::string_view file_name)
-      : lines_(split_lines(source)), file_(file_name) {}
+      : lines_(number_lines(source)), file_(file_name) {}
 
   std::vector<Item> parse_file();
 

@@ -8,7 +8,7 @@
 namespace xtask {
 namespace {
 
-/// "week12" with prefix "week" -> 12; nullopt unless the rest is a number 1..9.
+/// "week3" with prefix "week" -> 3; nullopt unless exactly one digit 1..9 follows ("week12" too).
 std::optional<int> number_after(std::string_view text, std::string_view prefix) {
   if (!text.starts_with(prefix) || text.size() != prefix.size() + 1) {
     return std::nullopt;
