@@ -1,9 +1,16 @@
 #include "mini_lsm/lsm_storage.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <iostream>
 #include <system_error>
 #include <utility>
 
 #include "mini_lsm/error.hpp"
+#include "mini_lsm/file.hpp"
+#include "mini_lsm/merge_iterator.hpp"
+#include "mini_lsm/two_merge_iterator.hpp"
 
 namespace mini_lsm {
 
@@ -31,6 +38,57 @@ void check_value_size(std::string_view value) {
 }  // namespace
 // @lesson end
 
+// @lesson w1d2 solution-only
+namespace {
+
+// One iterator per memtable over [lower, upper], the current memtable first (it is the newest).
+std::vector<std::unique_ptr<StorageIterator>> memtable_iterators(const LsmState& snapshot,
+                                                                 const Bound& lower,
+                                                                 const Bound& upper) {
+  std::vector<std::unique_ptr<StorageIterator>> iterators;
+  iterators.push_back(std::make_unique<MemTableIterator>(snapshot.memtable->scan(lower, upper)));
+  for (const auto& frozen : snapshot.imm_memtables) {
+    iterators.push_back(std::make_unique<MemTableIterator>(frozen->scan(lower, upper)));
+  }
+  return iterators;
+}
+
+}  // namespace
+// @lesson end
+
+// @lesson w1d5 solution-only
+namespace {
+
+// An iterator over `table` on its first key that satisfies `lower`.
+std::unique_ptr<StorageIterator> sstable_iterator_from(std::shared_ptr<const SsTable> table,
+                                                       const Bound& lower) {
+  if (lower.kind() == Bound::Kind::kUnbounded) {
+    return std::make_unique<SsTableIterator>(
+        SsTableIterator::create_and_seek_to_first(std::move(table)));
+  }
+  auto iterator = SsTableIterator::create_and_seek_to_key(std::move(table), lower.key());
+  if (lower.kind() == Bound::Kind::kExcluded && iterator.is_valid() &&
+      iterator.key() == lower.key()) {
+    iterator.next();
+  }
+  return std::make_unique<SsTableIterator>(std::move(iterator));
+}
+
+// The id of an SST from its file name ("12.sst" -> 12), or nothing for any other file.
+std::optional<std::size_t> sstable_id_of(const std::filesystem::path& file) {
+  const std::string stem = file.stem().string();
+  std::size_t id = 0;
+  const auto [end, error] = std::from_chars(stem.data(), stem.data() + stem.size(), id);
+  if (file.extension() != ".sst" || stem.empty() || error != std::errc() ||
+      end != stem.data() + stem.size()) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+}  // namespace
+// @lesson end
+
 std::unique_ptr<LsmStorage> LsmStorage::open(const std::filesystem::path& path,
                                              LsmOptions options) {
   return std::make_unique<LsmStorage>(path, options);
@@ -43,9 +101,48 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
   if (error) {
     throw IoError(path_.string(), error.value(), "cannot create database directory");
   }
-  auto initial = std::make_shared<LsmState>();
+  if (options_.block_cache_blocks > 0) {
+    block_cache_ = std::make_shared<BlockCache>(options_.block_cache_blocks);
+  }
+  state_ = std::make_shared<LsmState>();
+  // @lesson w1d5 solution-only
+  load_sstables();
+  // @lesson end
+  auto initial = std::make_shared<LsmState>(*state_);
   initial->memtable = std::make_shared<MemTable>(allocate_id());
   state_ = std::move(initial);
+  // @lesson w1d6 solution-only
+  flush_thread_ = std::jthread([this](std::stop_token stop) { flush_loop(std::move(stop)); });
+  // @lesson end
+}
+
+LsmStorage::~LsmStorage() {
+  stop_flush_thread();
+}
+
+std::filesystem::path LsmStorage::sst_path(std::size_t id) const {
+  return path_ / (std::to_string(id) + ".sst");
+}
+
+void LsmStorage::load_sstables() {
+  // @lesson w1d5 LsmStorage::load_sstables: open every <id>.sst of the directory (SsTable::open with block_cache_), list their ids newest (highest) first in l0_sstables, and move next_id_ past the highest
+  std::vector<std::size_t> ids;
+  for (const auto& entry : std::filesystem::directory_iterator(path_)) {
+    if (const auto id = sstable_id_of(entry.path()); id && entry.is_regular_file()) {
+      ids.push_back(*id);
+    }
+  }
+  std::sort(ids.rbegin(), ids.rend());
+  auto next = std::make_shared<LsmState>(*state_);
+  for (const std::size_t id : ids) {
+    next->sstables.emplace(id, SsTable::open(id, block_cache_, FileObject::open(sst_path(id))));
+    next->l0_sstables.push_back(id);
+  }
+  if (!ids.empty()) {
+    next_id_ = ids.front() + 1;
+  }
+  state_ = std::move(next);
+  // @lesson end
 }
 
 std::shared_ptr<const LsmState> LsmStorage::state() const {
@@ -70,11 +167,31 @@ void LsmStorage::del(std::string_view key) {
 
 std::optional<std::string> LsmStorage::get(std::string_view key) const {
   // @lesson w1d1 LsmStorage::get: search the current memtable, then the frozen ones newest first; the first hit wins and a tombstone means not found
+  //| const std::shared_ptr<const LsmState> snapshot = state();
+  //| std::optional<std::string> value = snapshot->memtable->get(key);
+  //| for (auto frozen = snapshot->imm_memtables.begin();
+  //|      !value && frozen != snapshot->imm_memtables.end(); ++frozen) {
+  //|   value = (*frozen)->get(key);
+  //| }
+  //| if (value && value->empty()) {
+  //|   return std::nullopt;  // the newest write was a delete
+  //| }
+  //| return value;
+  // @lesson w1d5 replaces: when no memtable has the key, search the L0 SSTs newest first, skipping those that cannot hold it (SsTable::may_contain)
   const std::shared_ptr<const LsmState> snapshot = state();
   std::optional<std::string> value = snapshot->memtable->get(key);
   for (auto frozen = snapshot->imm_memtables.begin();
        !value && frozen != snapshot->imm_memtables.end(); ++frozen) {
     value = (*frozen)->get(key);
+  }
+  for (auto id = snapshot->l0_sstables.begin(); !value && id != snapshot->l0_sstables.end(); ++id) {
+    const std::shared_ptr<SsTable>& table = snapshot->sstables.at(*id);
+    if (table->may_contain(key)) {
+      const auto found = SsTableIterator::create_and_seek_to_key(table, key);
+      if (found.is_valid() && found.key() == key) {
+        value = std::string(found.value());
+      }
+    }
   }
   if (value && value->empty()) {
     return std::nullopt;  // the newest write was a delete
@@ -83,7 +200,31 @@ std::optional<std::string> LsmStorage::get(std::string_view key) const {
   // @lesson end
 }
 
+FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
+  // @lesson w1d2 LsmStorage::scan: merge an iterator per memtable (current first) with a MergeIterator, wrap it in an LsmIterator that stops at `upper`, and that in a FusedIterator
+  //| const std::shared_ptr<const LsmState> snapshot = state();
+  //| auto memtables = std::make_unique<MergeIterator>(memtable_iterators(*snapshot, lower, upper));
+  //| return FusedIterator(std::make_unique<LsmIterator>(std::move(memtables), upper));
+  // @lesson w1d5 replaces: also merge the L0 SSTs that overlap [lower, upper], each seeked to `lower`, behind the memtables with a TwoMergeIterator
+  const std::shared_ptr<const LsmState> snapshot = state();
+  auto memtables = std::make_unique<MergeIterator>(memtable_iterators(*snapshot, lower, upper));
+  std::vector<std::unique_ptr<StorageIterator>> tables;
+  for (const std::size_t id : snapshot->l0_sstables) {
+    const std::shared_ptr<SsTable>& table = snapshot->sstables.at(id);
+    if (table->overlaps(lower, upper)) {
+      tables.push_back(sstable_iterator_from(table, lower));
+    }
+  }
+  auto merged = std::make_unique<TwoMergeIterator>(
+      std::move(memtables), std::make_unique<MergeIterator>(std::move(tables)));
+  return FusedIterator(std::make_unique<LsmIterator>(std::move(merged), upper));
+  // @lesson end
+}
+
 void LsmStorage::write(std::string_view key, std::string_view value) {
+  if (closed_.load()) {
+    throw InvalidArgument("the engine is closed: open it again to write");
+  }
   // @lesson w1d1 LsmStorage::write: put into the current memtable; once its approximate size reaches options_.target_sst_size, freeze_if_still_current()
   const std::shared_ptr<MemTable> memtable = state()->memtable;
   memtable->put(key, value);
@@ -114,8 +255,107 @@ void LsmStorage::freeze_current_memtable(const std::lock_guard<std::mutex>& /*st
   auto next = std::make_shared<LsmState>(*state());
   next->imm_memtables.insert(next->imm_memtables.begin(), next->memtable);
   next->memtable = std::make_shared<MemTable>(allocate_id());
+  {
+    std::lock_guard lock(state_mutex_);
+    state_ = std::move(next);
+  }
+  // @lesson w1d6 solution-only
+  wake_flush_thread();
+  // @lesson end
+  // @lesson end
+}
+
+void LsmStorage::force_flush() {
+  // @lesson w1d6 LsmStorage::force_flush: under state_change_mutex_, take the oldest frozen memtable (the back of imm_memtables), write_sstable() it unless it is empty, then publish a state without it and with its SST in front of l0_sstables and in sstables
+  const std::lock_guard state_change(state_change_mutex_);
+  const std::shared_ptr<const LsmState> snapshot = state();
+  if (snapshot->imm_memtables.empty()) {
+    return;
+  }
+  const std::shared_ptr<MemTable>& oldest = snapshot->imm_memtables.back();
+  std::shared_ptr<SsTable> table = oldest->is_empty() ? nullptr : write_sstable(*oldest);
+  auto next = std::make_shared<LsmState>(*snapshot);
+  next->imm_memtables.pop_back();
+  if (table) {
+    next->l0_sstables.insert(next->l0_sstables.begin(), table->id());
+    next->sstables.emplace(table->id(), std::move(table));
+  }
   std::lock_guard lock(state_mutex_);
   state_ = std::move(next);
+  // @lesson end
+}
+
+std::shared_ptr<SsTable> LsmStorage::write_sstable(const MemTable& memtable) const {
+  // @lesson w1d6 LsmStorage::write_sstable: add every entry of the memtable (tombstones too) to an SsTableBuilder, build it at sst_path(memtable.id()), then sync_directory() so the new file's name survives a crash
+  SsTableBuilder builder(options_.block_size, options_.bloom_bits_per_key);
+  for (MemTableIterator entry = memtable.scan(Bound::unbounded(), Bound::unbounded());
+       entry.is_valid(); entry.next()) {
+    builder.add(entry.key(), entry.value());
+  }
+  std::shared_ptr<SsTable> table =
+      builder.build(memtable.id(), block_cache_, sst_path(memtable.id()));
+  sync_directory(path_);
+  return table;
+  // @lesson end
+}
+
+bool LsmStorage::too_many_frozen_memtables() const {
+  // @lesson w1d6 LsmStorage::too_many_frozen_memtables: more frozen memtables than options_.num_memtable_limit
+  return state()->imm_memtables.size() > options_.num_memtable_limit;
+  // @lesson end
+}
+
+void LsmStorage::flush_loop(std::stop_token stop) {
+  // @lesson w1d6 LsmStorage::flush_loop: until a stop is requested, sleep on flush_wanted_ until flush_wakeups_ changes, then force_flush() while there are too many frozen memtables; report a failed flush on std::cerr and carry on (the thread must not die)
+  std::uint64_t seen = 0;
+  while (true) {
+    {
+      std::unique_lock lock(flush_mutex_);
+      if (!flush_wanted_.wait(lock, stop, [&] { return flush_wakeups_ != seen; })) {
+        return;  // a stop was requested
+      }
+      seen = flush_wakeups_;
+    }
+    try {
+      while (!stop.stop_requested() && too_many_frozen_memtables()) {
+        force_flush();
+      }
+    } catch (const std::exception& error) {
+      std::cerr << "mini-lsm: background flush failed, retrying after the next freeze: "
+                << error.what() << '\n';
+    }
+  }
+  // @lesson end
+}
+
+void LsmStorage::wake_flush_thread() {
+  {
+    // Counted under the lock, so a thread about to sleep sees it and does not sleep.
+    const std::lock_guard lock(flush_mutex_);
+    ++flush_wakeups_;
+  }
+  flush_wanted_.notify_one();
+}
+
+void LsmStorage::stop_flush_thread() {
+  if (flush_thread_.joinable()) {
+    flush_thread_.request_stop();
+    flush_thread_.join();
+  }
+}
+
+void LsmStorage::close() {
+  // @lesson w1d6 LsmStorage::close: only the first call does anything (closed_); stop the flush thread, freeze the current memtable if it holds data, then force_flush() until no memtable is frozen
+  if (closed_.exchange(true)) {
+    return;
+  }
+  stop_flush_thread();
+  if (!state()->memtable->is_empty()) {
+    force_freeze_memtable();
+  }
+  while (!state()->imm_memtables.empty()) {
+    force_flush();
+  }
   // @lesson end
 }
 

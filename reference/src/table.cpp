@@ -1,0 +1,287 @@
+#include "mini_lsm/table.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "coding.hpp"
+#include "mini_lsm/error.hpp"
+
+namespace mini_lsm {
+
+namespace {
+
+// The footer: where the metadata starts and where the Bloom filter starts (u32 each).
+constexpr std::size_t kFooterSize = 2 * sizeof(std::uint32_t);
+
+}  // namespace
+
+void BlockMeta::encode(const std::vector<BlockMeta>& metas, std::string& out) {
+  // @lesson w1d4 BlockMeta::encode: the number of blocks (u32), then per block: offset (u32), first key length (u16) and bytes, last key length (u16) and bytes
+  put_u32(out, static_cast<std::uint32_t>(metas.size()));
+  for (const BlockMeta& meta : metas) {
+    put_u32(out, meta.offset);
+    put_u16(out, static_cast<std::uint16_t>(meta.first_key.size()));
+    out.append(meta.first_key);
+    put_u16(out, static_cast<std::uint16_t>(meta.last_key.size()));
+    out.append(meta.last_key);
+  }
+  // @lesson end
+}
+
+std::vector<BlockMeta> BlockMeta::decode(std::string_view bytes, std::string_view file,
+                                         std::uint64_t file_offset) {
+  // @lesson w1d4 BlockMeta::decode: read back what encode() wrote with a ByteReader (it throws Corruption on a short read); the whole input must be used
+  ByteReader reader(bytes, file, file_offset);
+  const std::uint32_t count = reader.u32();
+  std::vector<BlockMeta> metas;
+  // Not reserve(count): a garbled count must not allocate gigabytes before the reads fail.
+  for (std::uint32_t index = 0; index < count; ++index) {
+    BlockMeta meta;
+    meta.offset = reader.u32();
+    meta.first_key = reader.take(reader.u16());
+    meta.last_key = reader.take(reader.u16());
+    metas.push_back(std::move(meta));
+  }
+  if (reader.remaining() != 0) {
+    reader.fail(std::to_string(reader.remaining()) + " stray bytes after the block metadata");
+  }
+  return metas;
+  // @lesson end
+}
+
+SsTable::SsTable(OpenKey /*key*/, std::size_t id, std::shared_ptr<BlockCache> cache,
+                 FileObject file)
+    : id_(id), cache_(std::move(cache)), file_(std::move(file)) {}
+
+std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCache> cache,
+                                       FileObject file) {
+  // @lesson w1d4 SsTable::open: read the footer (last 8 bytes), check that meta offset <= filter offset <= footer start, decode the block metadata, check it (at least one block, offsets from 0 ascending below the meta offset), and fill in first and last key
+  const std::string path = file.path().string();
+  if (file.size() < kFooterSize) {
+    throw Corruption(path, 0, "an SST needs at least " + std::to_string(kFooterSize) + " bytes");
+  }
+  const std::uint64_t footer_at = file.size() - kFooterSize;
+  const std::string footer = file.read(footer_at, kFooterSize);
+  ByteReader footer_reader(footer, path, footer_at);
+  const std::uint32_t meta_offset = footer_reader.u32();
+  const std::uint32_t filter_offset = footer_reader.u32();
+  if (meta_offset > filter_offset || filter_offset > footer_at) {
+    throw Corruption(path, footer_at,
+                     "footer offsets " + std::to_string(meta_offset) + " and " +
+                         std::to_string(filter_offset) + " do not fit a file of " +
+                         std::to_string(file.size()) + " bytes");
+  }
+  auto table = std::make_shared<SsTable>(OpenKey(), id, std::move(cache), std::move(file));
+  table->meta_offset_ = meta_offset;
+  table->block_meta_ = BlockMeta::decode(
+      table->file_.read(meta_offset, filter_offset - meta_offset), path, meta_offset);
+  const std::vector<BlockMeta>& metas = table->block_meta_;
+  for (std::size_t index = 0; index < metas.size(); ++index) {
+    const bool ascending =
+        index == 0 ? metas[0].offset == 0 : metas[index].offset > metas[index - 1].offset;
+    if (!ascending || metas[index].offset >= meta_offset) {
+      throw Corruption(path, meta_offset, "block " + std::to_string(index) + " has a bad offset");
+    }
+  }
+  if (metas.empty()) {
+    throw Corruption(path, meta_offset, "an SST without blocks");
+  }
+  table->first_key_ = metas.front().first_key;
+  table->last_key_ = metas.back().last_key;
+  // @lesson w1d7 solution-only
+  if (filter_offset < footer_at) {
+    table->bloom_ = Bloom::decode(table->file_.read(filter_offset, footer_at - filter_offset), path,
+                                  filter_offset);
+  }
+  // @lesson end
+  return table;
+  // @lesson end
+}
+
+std::shared_ptr<const Block> SsTable::read_block(std::size_t index) const {
+  // @lesson w1d4 SsTable::read_block: block `index` spans from its offset to the next block's offset (the meta offset for the last block); read it and Block::decode() it, naming this file
+  const std::uint64_t begin = block_meta_.at(index).offset;
+  const std::uint64_t end =
+      index + 1 < block_meta_.size() ? block_meta_[index + 1].offset : meta_offset_;
+  return std::make_shared<const Block>(
+      Block::decode(file_.read(begin, end - begin), path().string(), begin));
+  // @lesson end
+}
+
+std::shared_ptr<const Block> SsTable::read_block_cached(std::size_t index) const {
+  // @lesson w1d4 SsTable::read_block_cached: without a cache, read_block(); with one, get_or_load() at {id_, index}
+  if (!cache_) {
+    return read_block(index);
+  }
+  return cache_->get_or_load({id_, index}, [this, index] { return read_block(index); });
+  // @lesson end
+}
+
+std::size_t SsTable::find_block_index(std::string_view key) const {
+  // @lesson w1d4 SsTable::find_block_index: binary search (std::partition_point) for the first block whose last key is >= `key`
+  const auto block =
+      std::partition_point(block_meta_.begin(), block_meta_.end(),
+                           [key](const BlockMeta& meta) { return meta.last_key < key; });
+  return static_cast<std::size_t>(block - block_meta_.begin());
+  // @lesson end
+}
+
+bool SsTable::may_contain(std::string_view key) const {
+  // @lesson w1d5 SsTable::may_contain: false when `key` is below first_key_ or above last_key_
+  if (key < first_key_ || key > last_key_) {
+    return false;
+  }
+  // @lesson w1d7 solution-only
+  if (bloom_ && !bloom_->may_contain(Bloom::hash(key))) {
+    return false;
+  }
+  // @lesson end
+  return true;
+  // @lesson end
+}
+
+bool SsTable::overlaps(const Bound& lower, const Bound& upper) const {
+  // @lesson w1d5 SsTable::overlaps: no overlap when last_key_ is below `lower` or first_key_ is above `upper` (satisfies_lower / satisfies_upper)
+  return satisfies_lower(last_key_, lower) && satisfies_upper(first_key_, upper);
+  // @lesson end
+}
+
+SsTableBuilder::SsTableBuilder(std::size_t block_size, std::size_t bloom_bits_per_key)
+    : block_size_(block_size), bloom_bits_per_key_(bloom_bits_per_key), current_(block_size) {}
+
+void SsTableBuilder::add(std::string_view key, std::string_view value) {
+  // @lesson w1d4 SsTableBuilder::add: add to the current block; when it refuses, finish_block() and add to the fresh one (a first entry always fits); track the block's first and last key
+  if (current_.is_empty()) {
+    current_first_key_ = key;
+  }
+  if (!current_.add(key, value)) {
+    finish_block();
+    current_first_key_ = key;
+    [[maybe_unused]] const bool added = current_.add(key, value);
+  }
+  current_last_key_ = key;
+  // @lesson w1d7 solution-only
+  key_hashes_.push_back(Bloom::hash(key));
+  // @lesson end
+  // @lesson end
+}
+
+void SsTableBuilder::finish_block() {
+  // @lesson w1d4 SsTableBuilder::finish_block: unless the current block is empty, record its BlockMeta (offset = bytes so far), append its encoding to data_ and start a new BlockBuilder
+  if (current_.is_empty()) {
+    return;
+  }
+  block_meta_.push_back(
+      {static_cast<std::uint32_t>(data_.size()), current_first_key_, current_last_key_});
+  data_.append(current_.build().encode());
+  current_ = BlockBuilder(block_size_);
+  // @lesson end
+}
+
+std::size_t SsTableBuilder::estimated_size() const {
+  // @lesson w1d4 SsTableBuilder::estimated_size: the finished blocks plus the current one
+  return data_.size() + (current_.is_empty() ? 0 : current_.encoded_size());
+  // @lesson end
+}
+
+std::shared_ptr<SsTable> SsTableBuilder::build(std::size_t id, std::shared_ptr<BlockCache> cache,
+                                               const std::filesystem::path& path) {
+  // @lesson w1d4 SsTableBuilder::build: finish_block(), then lay out blocks | metadata | filter (empty for now) | meta offset (u32) | filter offset (u32), write it with FileObject::create and SsTable::open it
+  finish_block();
+  if (block_meta_.empty()) {
+    throw InvalidArgument("an SST needs at least one entry");
+  }
+  std::string bytes = data_;
+  const std::size_t meta_offset = bytes.size();
+  BlockMeta::encode(block_meta_, bytes);
+  const std::size_t filter_offset = bytes.size();
+  std::string filter;
+  // @lesson w1d7 solution-only
+  if (bloom_bits_per_key_ > 0) {
+    filter = Bloom::build(key_hashes_, bloom_bits_per_key_).encode();
+  }
+  // @lesson end
+  bytes.append(filter);
+  if (bytes.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw InvalidArgument("an SST of over 4 GiB cannot be addressed with 32-bit offsets");
+  }
+  put_u32(bytes, static_cast<std::uint32_t>(meta_offset));
+  put_u32(bytes, static_cast<std::uint32_t>(filter_offset));
+  return SsTable::open(id, std::move(cache), FileObject::create(path, bytes));
+  // @lesson end
+}
+
+SsTableIterator SsTableIterator::create_and_seek_to_first(std::shared_ptr<const SsTable> table) {
+  SsTableIterator iterator(std::move(table));
+  iterator.seek_to_first();
+  return iterator;
+}
+
+SsTableIterator SsTableIterator::create_and_seek_to_key(std::shared_ptr<const SsTable> table,
+                                                        std::string_view key) {
+  SsTableIterator iterator(std::move(table));
+  iterator.seek_to_key(key);
+  return iterator;
+}
+
+void SsTableIterator::seek_to_first() {
+  // @lesson w1d4 SsTableIterator::seek_to_first: seek_to_block(0)
+  seek_to_block(0);
+  // @lesson end
+}
+
+void SsTableIterator::seek_to_key(std::string_view key) {
+  // @lesson w1d4 SsTableIterator::seek_to_key: find_block_index(), seek inside that block, and go on to the next block if nothing there is >= `key`
+  block_index_ = table_->find_block_index(key);
+  if (block_index_ >= table_->num_blocks()) {
+    block_iterator_ = BlockIterator();
+    return;
+  }
+  block_iterator_ =
+      BlockIterator::create_and_seek_to_key(table_->read_block_cached(block_index_), key);
+  if (!block_iterator_.is_valid()) {
+    seek_to_block(block_index_ + 1);
+  }
+  // @lesson end
+}
+
+void SsTableIterator::seek_to_block(std::size_t index) {
+  // @lesson w1d4 SsTableIterator::seek_to_block: open block `index` at its first entry through read_block_cached(); past the last block the iterator becomes invalid
+  block_index_ = index;
+  block_iterator_ = BlockIterator();
+  if (block_index_ < table_->num_blocks()) {
+    block_iterator_ =
+        BlockIterator::create_and_seek_to_first(table_->read_block_cached(block_index_));
+  }
+  // @lesson end
+}
+
+std::string_view SsTableIterator::key() const {
+  // @lesson w1d4 SsTableIterator::key: the key of the block iterator
+  return block_iterator_.key();
+  // @lesson end
+}
+
+std::string_view SsTableIterator::value() const {
+  // @lesson w1d4 SsTableIterator::value: the value of the block iterator
+  return block_iterator_.value();
+  // @lesson end
+}
+
+bool SsTableIterator::is_valid() const {
+  // @lesson w1d4 SsTableIterator::is_valid: valid while the block iterator is
+  return block_iterator_.is_valid();
+  // @lesson end
+}
+
+void SsTableIterator::next() {
+  // @lesson w1d4 SsTableIterator::next: advance the block iterator; when its block is exhausted, seek_to_block() the next one
+  block_iterator_.next();
+  if (!block_iterator_.is_valid()) {
+    seek_to_block(block_index_ + 1);
+  }
+  // @lesson end
+}
+
+}  // namespace mini_lsm
