@@ -1,5 +1,7 @@
 #include "mini_lsm/block_cache.hpp"
 
+#include "mini_lsm/error.hpp"
+
 namespace mini_lsm {
 
 BlockCache::BlockCache(std::size_t capacity) : capacity_(capacity) {}

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "mini_lsm/error.hpp"
+
 namespace mini_lsm {
 
 TwoMergeIterator::TwoMergeIterator(std::unique_ptr<StorageIterator> newer,

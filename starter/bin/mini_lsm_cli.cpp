@@ -27,7 +27,8 @@ namespace {
 using Words = std::vector<std::string>;
 
 constexpr const char* kHelp =
-    "commands: put KEY VALUE | get KEY | del KEY | fill LO HI | help | close | quit";
+    "commands: put KEY VALUE | get KEY | del KEY | scan [LO HI] | fill LO HI | flush | dump | "
+    "stats | help | close | quit";
 
 Words split_words(const std::string& line) {
   std::istringstream stream(line);
@@ -57,6 +58,8 @@ std::uint64_t parse_number(const std::string& text) {
 class Session {
  public:
   explicit Session(std::unique_ptr<mini_lsm::LsmStorage> engine) : engine_(std::move(engine)) {}
+
+  void close_engine() { engine_->close(); }
 
   // Runs one command line; returns false when the session should end.
   bool run(const std::string& line, std::ostream& out) {
@@ -106,14 +109,104 @@ class Session {
     return std::to_string(high - low + 1) + " keys filled";
   }
 
+  // Prints the live entries in [LO, HI] (or all of them), then their number.
+  std::string scan(const Words& words) {
+    if (words.size() != 1 && words.size() != 3) {
+      throw mini_lsm::InvalidArgument("usage: scan [LO HI]");
+    }
+    const auto lower =
+        words.size() == 3 ? mini_lsm::Bound::included(words[1]) : mini_lsm::Bound::unbounded();
+    const auto upper =
+        words.size() == 3 ? mini_lsm::Bound::included(words[2]) : mini_lsm::Bound::unbounded();
+    std::ostringstream lines;
+    std::size_t count = 0;
+    for (auto entry = engine_->scan(lower, upper); entry.is_valid(); entry.next()) {
+      lines << entry.key() << '=' << entry.value() << '\n';
+      ++count;
+    }
+    return lines.str() + std::to_string(count) + " keys";
+  }
+
+  // Freezes the current memtable if it holds data, then flushes every frozen memtable.
+  std::string flush(const Words& words) {
+    expect_arguments(words, 0, "flush");
+    if (!engine_->state()->memtable->is_empty()) {
+      engine_->force_freeze_memtable();
+    }
+    const std::size_t frozen = engine_->state()->imm_memtables.size();
+    while (!engine_->state()->imm_memtables.empty()) {
+      engine_->force_flush();
+    }
+    return "ok: flushed " + std::to_string(frozen) + " memtables";
+  }
+
+  // One line per memtable and SST, newest first.
+  std::string dump(const Words& words) {
+    expect_arguments(words, 0, "dump");
+    const auto state = engine_->state();
+    std::ostringstream lines;
+    lines << "memtable " << state->memtable->id() << " (current): " << describe(*state->memtable)
+          << '\n';
+    for (const auto& frozen : state->imm_memtables) {
+      lines << "frozen memtable " << frozen->id() << ": " << describe(*frozen) << '\n';
+    }
+    for (const std::size_t id : state->l0_sstables) {
+      const auto& table = *state->sstables.at(id);
+      lines << "L0 sst " << id << ": " << table.num_blocks() << " blocks, " << table.file_size()
+            << " bytes, " << table.first_key() << ".." << table.last_key() << '\n';
+    }
+    return lines.str() + "ok";
+  }
+
+  std::string stats(const Words& words) {
+    expect_arguments(words, 0, "stats");
+    const auto state = engine_->state();
+    std::size_t memtable_bytes = state->memtable->approximate_size();
+    for (const auto& frozen : state->imm_memtables) {
+      memtable_bytes += frozen->approximate_size();
+    }
+    std::uint64_t sst_bytes = 0;
+    for (const std::size_t id : state->l0_sstables) {
+      sst_bytes += state->sstables.at(id)->file_size();
+    }
+    std::ostringstream lines;
+    lines << "memtables: 1 current, " << state->imm_memtables.size() << " frozen, "
+          << memtable_bytes << " bytes\n"
+          << "L0 SSTs: " << state->l0_sstables.size() << ", " << sst_bytes << " bytes\n";
+    if (const auto& cache = engine_->block_cache()) {
+      lines << "block cache: " << cache->size() << " of " << cache->capacity() << " blocks, "
+            << cache->hits() << " hits, " << cache->misses() << " misses\n";
+    } else {
+      lines << "block cache: off\n";
+    }
+    return lines.str() + "ok";
+  }
+
   std::string help(const Words& /*words*/) { return kHelp; }
   std::string close(const Words& /*words*/) { return "ok"; }
 
+  // "N entries, FIRST..LAST" (tombstones count as entries), or "empty".
+  static std::string describe(const mini_lsm::MemTable& memtable) {
+    std::size_t count = 0;
+    std::string first;
+    std::string last;
+    for (auto entry = memtable.scan(mini_lsm::Bound::unbounded(), mini_lsm::Bound::unbounded());
+         entry.is_valid(); entry.next()) {
+      if (count == 0) {
+        first = entry.key();
+      }
+      last = entry.key();
+      ++count;
+    }
+    return count == 0 ? "empty" : std::to_string(count) + " entries, " + first + ".." + last;
+  }
+
   std::unique_ptr<mini_lsm::LsmStorage> engine_;
   const std::map<std::string, Handler> handlers_{
-      {"put", &Session::put},   {"get", &Session::get},   {"del", &Session::del},
-      {"fill", &Session::fill}, {"help", &Session::help}, {"close", &Session::close},
-      {"quit", &Session::close}};
+      {"put", &Session::put},     {"get", &Session::get},     {"del", &Session::del},
+      {"scan", &Session::scan},   {"fill", &Session::fill},   {"flush", &Session::flush},
+      {"dump", &Session::dump},   {"stats", &Session::stats}, {"help", &Session::help},
+      {"close", &Session::close}, {"quit", &Session::close}};
 };
 
 int run_session(Session& session, bool interactive) {
@@ -152,7 +245,8 @@ int main(int argc, char** argv) {
 
   try {
     Session session(mini_lsm::LsmStorage::open(path, mini_lsm::LsmOptions{}));
-    return run_session(session, isatty(STDIN_FILENO) != 0);
+    const int status = run_session(session, isatty(STDIN_FILENO) != 0);
+    return status;
   } catch (const std::exception& error) {
     std::cerr << "error: " << error.what() << '\n';
     return 1;

@@ -1,9 +1,16 @@
 #include "mini_lsm/lsm_storage.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <iostream>
 #include <system_error>
 #include <utility>
 
 #include "mini_lsm/error.hpp"
+#include "mini_lsm/file.hpp"
+#include "mini_lsm/merge_iterator.hpp"
+#include "mini_lsm/two_merge_iterator.hpp"
 
 namespace mini_lsm {
 
@@ -19,9 +26,27 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
   if (error) {
     throw IoError(path_.string(), error.value(), "cannot create database directory");
   }
-  auto initial = std::make_shared<LsmState>();
+  if (options_.block_cache_blocks > 0) {
+    block_cache_ = std::make_shared<BlockCache>(options_.block_cache_blocks);
+  }
+  state_ = std::make_shared<LsmState>();
+  auto initial = std::make_shared<LsmState>(*state_);
   initial->memtable = std::make_shared<MemTable>(allocate_id());
   state_ = std::move(initial);
+}
+
+LsmStorage::~LsmStorage() {
+  stop_flush_thread();
+}
+
+std::filesystem::path LsmStorage::sst_path(std::size_t id) const {
+  return path_ / (std::to_string(id) + ".sst");
+}
+
+void LsmStorage::load_sstables() {
+  // TODO(w1d5): open every <id>.sst of the directory (SsTable::open with block_cache_), list their
+  //   ids newest (highest) first in l0_sstables, and move next_id_ past the highest
+  throw ::mini_lsm::NotImplemented("w1d5", "LsmStorage::load_sstables");
 }
 
 std::shared_ptr<const LsmState> LsmStorage::state() const {
@@ -46,7 +71,16 @@ std::optional<std::string> LsmStorage::get(std::string_view key) const {
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::get");
 }
 
+FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
+  // TODO(w1d2): merge an iterator per memtable (current first) with a MergeIterator, wrap it in an
+  //   LsmIterator that stops at `upper`, and that in a FusedIterator
+  throw ::mini_lsm::NotImplemented("w1d2", "LsmStorage::scan");
+}
+
 void LsmStorage::write(std::string_view key, std::string_view value) {
+  if (closed_.load()) {
+    throw InvalidArgument("the engine is closed: open it again to write");
+  }
   // TODO(w1d1): put into the current memtable; once its approximate size reaches
   //   options_.target_sst_size, freeze_if_still_current()
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::write");
@@ -67,6 +101,53 @@ void LsmStorage::freeze_current_memtable(const std::lock_guard<std::mutex>& /*st
   // TODO(w1d1): build a new LsmState with a fresh memtable (allocate_id()) and the old one in front
   //   of imm_memtables, then swap state_ under state_mutex_
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::freeze_current_memtable");
+}
+
+void LsmStorage::force_flush() {
+  // TODO(w1d6): under state_change_mutex_, take the oldest frozen memtable (the back of
+  //   imm_memtables), write_sstable() it unless it is empty, then publish a state without it and
+  //   with its SST in front of l0_sstables and in sstables
+  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::force_flush");
+}
+
+std::shared_ptr<SsTable> LsmStorage::write_sstable(const MemTable& memtable) const {
+  // TODO(w1d6): add every entry of the memtable (tombstones too) to an SsTableBuilder, build it at
+  //   sst_path(memtable.id()), then sync_directory() so the new file's name survives a crash
+  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::write_sstable");
+}
+
+bool LsmStorage::too_many_frozen_memtables() const {
+  // TODO(w1d6): more frozen memtables than options_.num_memtable_limit
+  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::too_many_frozen_memtables");
+}
+
+void LsmStorage::flush_loop(std::stop_token stop) {
+  // TODO(w1d6): until a stop is requested, sleep on flush_wanted_ until flush_wakeups_ changes,
+  //   then force_flush() while there are too many frozen memtables; report a failed flush on
+  //   std::cerr and carry on (the thread must not die)
+  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::flush_loop");
+}
+
+void LsmStorage::wake_flush_thread() {
+  {
+    // Counted under the lock, so a thread about to sleep sees it and does not sleep.
+    const std::lock_guard lock(flush_mutex_);
+    ++flush_wakeups_;
+  }
+  flush_wanted_.notify_one();
+}
+
+void LsmStorage::stop_flush_thread() {
+  if (flush_thread_.joinable()) {
+    flush_thread_.request_stop();
+    flush_thread_.join();
+  }
+}
+
+void LsmStorage::close() {
+  // TODO(w1d6): only the first call does anything (closed_); stop the flush thread, freeze the
+  //   current memtable if it holds data, then force_flush() until no memtable is frozen
+  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::close");
 }
 
 }  // namespace mini_lsm

@@ -2,17 +2,26 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "mini_lsm/block_cache.hpp"
+#include "mini_lsm/bound.hpp"
+#include "mini_lsm/lsm_iterator.hpp"
 #include "mini_lsm/memtable.hpp"
 #include "mini_lsm/options.hpp"
+#include "mini_lsm/table.hpp"
 
 namespace mini_lsm {
 
@@ -24,6 +33,10 @@ struct LsmState {
   std::shared_ptr<MemTable> memtable;
   /// Frozen memtables, newest first: they are only read from now on.
   std::vector<std::shared_ptr<MemTable>> imm_memtables;
+  /// Ids of the level-0 SSTs, newest first. Their key ranges may overlap.
+  std::vector<std::size_t> l0_sstables;
+  /// Every open SST, by id.
+  std::map<std::size_t, std::shared_ptr<SsTable>> sstables;
 };
 
 /// A key-value store organised as a log-structured merge tree.
@@ -31,12 +44,17 @@ struct LsmState {
 /// Thread safety: every public member may be called from several threads at once.
 class LsmStorage {
  public:
-  /// Opens (creating when needed) the database in directory `path`.
+  /// Opens (creating when needed) the database in directory `path`. From week 1 day 5 on, the
+  /// `<id>.sst` files already in the directory become the level-0 SSTs, the highest id newest;
+  /// a garbled one throws Corruption naming it. From week 1 day 6 on, a flush thread starts.
   static std::unique_ptr<LsmStorage> open(const std::filesystem::path& path, LsmOptions options);
 
   LsmStorage(const std::filesystem::path& path, LsmOptions options);
   LsmStorage(const LsmStorage&) = delete;
   LsmStorage& operator=(const LsmStorage&) = delete;
+  /// Stops the flush thread. Memtables that close() did not flush are lost (until the WAL of
+  /// week 2), so call close() to keep them.
+  ~LsmStorage();
 
   /// Writes `key` = `value`. Throws InvalidArgument for an empty value (use del()), a key over
   /// kMaxKeySize or a value over kMaxValueSize; a rejected write changes nothing.
@@ -46,13 +64,27 @@ class LsmStorage {
   /// The value of `key`, or std::nullopt when it was never written or was deleted.
   std::optional<std::string> get(std::string_view key) const;
 
+  /// The live entries with keys in [lower, upper], in key order, newest values only. The
+  /// iterator reads a snapshot: later writes, freezes and flushes do not change what it returns.
+  FusedIterator scan(const Bound& lower, const Bound& upper) const;
+
   /// Freezes the current memtable (even a small one) and starts a new, empty one.
   void force_freeze_memtable();
+  /// Writes the oldest frozen memtable to the level-0 SST `<id>.sst` (the memtable's id) and
+  /// drops the memtable. Does nothing when no memtable is frozen.
+  void force_flush();
+  /// Stops the flush thread, then freezes and flushes every memtable that holds data, so that
+  /// reopening the directory finds everything. Later calls do nothing.
+  void close();
 
   /// A consistent snapshot of the tree's structure, for inspection and tests.
   std::shared_ptr<const LsmState> state() const;
   const LsmOptions& options() const { return options_; }
   const std::filesystem::path& path() const { return path_; }
+  /// The path of SST `id` in this database: `<path>/<id>.sst`.
+  std::filesystem::path sst_path(std::size_t id) const;
+  /// The cache that every SST of this engine reads its blocks through (null when disabled).
+  const std::shared_ptr<BlockCache>& block_cache() const { return block_cache_; }
 
  private:
   // Writes a value or a tombstone into the current memtable; freezes it once it is full.
@@ -62,6 +94,16 @@ class LsmStorage {
   // Moves the current memtable to the front of the frozen ones. Needs state_change_mutex_ held.
   void freeze_current_memtable(const std::lock_guard<std::mutex>& state_change);
   std::size_t allocate_id() { return next_id_.fetch_add(1); }
+  // Opens the SSTs already in the directory as level-0 SSTs and moves next_id_ past their ids.
+  void load_sstables();
+  // Builds the SST of `memtable` in the directory and opens it.
+  std::shared_ptr<SsTable> write_sstable(const MemTable& memtable) const;
+  // The flush thread: waits until there are too many frozen memtables, then flushes them.
+  void flush_loop(std::stop_token stop);
+  bool too_many_frozen_memtables() const;
+  // Tells the flush thread that the state changed.
+  void wake_flush_thread();
+  void stop_flush_thread();
 
   std::filesystem::path path_;
   LsmOptions options_;
@@ -72,6 +114,16 @@ class LsmStorage {
   std::shared_ptr<const LsmState> state_;
   // Serialises every change of structure (freeze, and later flush and compaction).
   std::mutex state_change_mutex_;
+  std::shared_ptr<BlockCache> block_cache_;
+
+  // The flush thread sleeps on flush_wanted_; writers wake it after a freeze.
+  std::mutex flush_mutex_;
+  std::condition_variable_any flush_wanted_;
+  // Counts wake-ups (guarded by flush_mutex_), so that the thread never misses one.
+  std::uint64_t flush_wakeups_ = 0;
+  std::atomic<bool> closed_{false};
+  // Declared last so that it stops before anything it uses is destroyed.
+  std::jthread flush_thread_;
 };
 
 }  // namespace mini_lsm

@@ -11,9 +11,18 @@ inline constexpr std::size_t kMaxKeySize = 65535;
 inline constexpr std::size_t kMaxValueSize = std::size_t{1} << 20;
 
 struct LsmOptions {
-  /// A memtable is frozen once it holds at least this many bytes of keys and values
-  /// (and an SST of week 1 day 6 aims for this size).
+  /// A memtable is frozen once it holds at least this many bytes of keys and values, so an SST
+  /// flushed from it (week 1 day 6) has about this size.
   std::size_t target_sst_size = std::size_t{2} << 20;
+  /// The most bytes an SST block takes, unless its single entry is bigger (week 1 day 4).
+  std::size_t block_size = 4096;
+  /// Blocks the shared block cache keeps (week 1 day 4); 0 disables it.
+  std::size_t block_cache_blocks = 1024;
+  /// The flush thread flushes the oldest frozen memtable while there are more frozen memtables
+  /// than this (week 1 day 6).
+  std::size_t num_memtable_limit = 2;
+  /// Bits per key of each SST's Bloom filter; 0 builds no filter (week 1 day 7).
+  std::size_t bloom_bits_per_key = 10;
 };
 
 }  // namespace mini_lsm

@@ -1,0 +1,48 @@
+#include "mini_lsm/block_cache.hpp"
+
+#include "mini_lsm/error.hpp"
+
+namespace mini_lsm {
+
+BlockCache::BlockCache(std::size_t capacity) : capacity_(capacity) {}
+
+std::size_t BlockCache::AddressHash::operator()(const BlockAddress& address) const {
+  // Mixes the two numbers so that block 1 of SST 2 and block 2 of SST 1 land apart.
+  return std::hash<std::size_t>{}(address.sst_id * 0x9E3779B97F4A7C15ULL ^ address.block_index);
+}
+
+std::shared_ptr<const Block> BlockCache::get_or_load(
+    BlockAddress address, const std::function<std::shared_ptr<const Block>()>& load) {
+  // TODO(w1d4): under mutex_, find_and_touch(): a hit counts in hits_; on a miss count it, call
+  //   load() WITHOUT the lock (it reads a file), then insert() the block under the lock again
+  throw ::mini_lsm::NotImplemented("w1d4", "BlockCache::get_or_load");
+}
+
+std::shared_ptr<const Block> BlockCache::find_and_touch(const BlockAddress& address) {
+  // TODO(w1d4): look the address up in index_; on a hit move its entry to the front of recency_
+  //   (std::list::splice) and return the block, else nullptr
+  throw ::mini_lsm::NotImplemented("w1d4", "BlockCache::find_and_touch");
+}
+
+void BlockCache::insert(const BlockAddress& address, std::shared_ptr<const Block> block) {
+  // TODO(w1d4): unless capacity_ is 0 or another thread cached it meanwhile, put the block at the
+  //   front of recency_ and in index_, then evict from the back while over capacity_
+  throw ::mini_lsm::NotImplemented("w1d4", "BlockCache::insert");
+}
+
+std::size_t BlockCache::size() const {
+  const std::lock_guard lock(mutex_);
+  return recency_.size();
+}
+
+std::uint64_t BlockCache::hits() const {
+  const std::lock_guard lock(mutex_);
+  return hits_;
+}
+
+std::uint64_t BlockCache::misses() const {
+  const std::lock_guard lock(mutex_);
+  return misses_;
+}
+
+}  // namespace mini_lsm

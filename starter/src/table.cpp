@@ -1,0 +1,149 @@
+#include "mini_lsm/table.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "coding.hpp"
+#include "mini_lsm/error.hpp"
+
+namespace mini_lsm {
+
+namespace {
+
+// The footer: where the metadata starts and where the Bloom filter starts (u32 each).
+constexpr std::size_t kFooterSize = 2 * sizeof(std::uint32_t);
+
+}  // namespace
+
+void BlockMeta::encode(const std::vector<BlockMeta>& metas, std::string& out) {
+  // TODO(w1d4): the number of blocks (u32), then per block: offset (u32), first key length (u16)
+  //   and bytes, last key length (u16) and bytes
+  throw ::mini_lsm::NotImplemented("w1d4", "BlockMeta::encode");
+}
+
+std::vector<BlockMeta> BlockMeta::decode(std::string_view bytes, std::string_view file,
+                                         std::uint64_t file_offset) {
+  // TODO(w1d4): read back what encode() wrote with a ByteReader (it throws Corruption on a short
+  //   read); the whole input must be used
+  throw ::mini_lsm::NotImplemented("w1d4", "BlockMeta::decode");
+}
+
+SsTable::SsTable(OpenKey /*key*/, std::size_t id, std::shared_ptr<BlockCache> cache,
+                 FileObject file)
+    : id_(id), cache_(std::move(cache)), file_(std::move(file)) {}
+
+std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCache> cache,
+                                       FileObject file) {
+  // TODO(w1d4): read the footer (last 8 bytes), check that meta offset <= filter offset <= footer
+  //   start, decode the block metadata, check it (at least one block, offsets from 0 ascending
+  //   below the meta offset), and fill in first and last key
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTable::open");
+}
+
+std::shared_ptr<const Block> SsTable::read_block(std::size_t index) const {
+  // TODO(w1d4): block `index` spans from its offset to the next block's offset (the meta offset for
+  //   the last block); read it and Block::decode() it, naming this file
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTable::read_block");
+}
+
+std::shared_ptr<const Block> SsTable::read_block_cached(std::size_t index) const {
+  // TODO(w1d4): without a cache, read_block(); with one, get_or_load() at {id_, index}
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTable::read_block_cached");
+}
+
+std::size_t SsTable::find_block_index(std::string_view key) const {
+  // TODO(w1d4): binary search (std::partition_point) for the first block whose last key is >= `key`
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTable::find_block_index");
+}
+
+bool SsTable::may_contain(std::string_view key) const {
+  // TODO(w1d5): false when `key` is below first_key_ or above last_key_
+  throw ::mini_lsm::NotImplemented("w1d5", "SsTable::may_contain");
+}
+
+bool SsTable::overlaps(const Bound& lower, const Bound& upper) const {
+  // TODO(w1d5): no overlap when last_key_ is below `lower` or first_key_ is above `upper`
+  //   (satisfies_lower / satisfies_upper)
+  throw ::mini_lsm::NotImplemented("w1d5", "SsTable::overlaps");
+}
+
+SsTableBuilder::SsTableBuilder(std::size_t block_size, std::size_t bloom_bits_per_key)
+    : block_size_(block_size), bloom_bits_per_key_(bloom_bits_per_key), current_(block_size) {}
+
+void SsTableBuilder::add(std::string_view key, std::string_view value) {
+  // TODO(w1d4): add to the current block; when it refuses, finish_block() and add to the fresh one
+  //   (a first entry always fits); track the block's first and last key
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableBuilder::add");
+}
+
+void SsTableBuilder::finish_block() {
+  // TODO(w1d4): unless the current block is empty, record its BlockMeta (offset = bytes so far),
+  //   append its encoding to data_ and start a new BlockBuilder
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableBuilder::finish_block");
+}
+
+std::size_t SsTableBuilder::estimated_size() const {
+  // TODO(w1d4): the finished blocks plus the current one
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableBuilder::estimated_size");
+}
+
+std::shared_ptr<SsTable> SsTableBuilder::build(std::size_t id, std::shared_ptr<BlockCache> cache,
+                                               const std::filesystem::path& path) {
+  // TODO(w1d4): finish_block(), then lay out blocks | metadata | filter (empty for now) | meta
+  //   offset (u32) | filter offset (u32), write it with FileObject::create and SsTable::open it
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableBuilder::build");
+}
+
+SsTableIterator SsTableIterator::create_and_seek_to_first(std::shared_ptr<const SsTable> table) {
+  SsTableIterator iterator(std::move(table));
+  iterator.seek_to_first();
+  return iterator;
+}
+
+SsTableIterator SsTableIterator::create_and_seek_to_key(std::shared_ptr<const SsTable> table,
+                                                        std::string_view key) {
+  SsTableIterator iterator(std::move(table));
+  iterator.seek_to_key(key);
+  return iterator;
+}
+
+void SsTableIterator::seek_to_first() {
+  // TODO(w1d4): seek_to_block(0)
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableIterator::seek_to_first");
+}
+
+void SsTableIterator::seek_to_key(std::string_view key) {
+  // TODO(w1d4): find_block_index(), seek inside that block, and go on to the next block if nothing
+  //   there is >= `key`
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableIterator::seek_to_key");
+}
+
+void SsTableIterator::seek_to_block(std::size_t index) {
+  // TODO(w1d4): open block `index` at its first entry through read_block_cached(); past the last
+  //   block the iterator becomes invalid
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableIterator::seek_to_block");
+}
+
+std::string_view SsTableIterator::key() const {
+  // TODO(w1d4): the key of the block iterator
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableIterator::key");
+}
+
+std::string_view SsTableIterator::value() const {
+  // TODO(w1d4): the value of the block iterator
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableIterator::value");
+}
+
+bool SsTableIterator::is_valid() const {
+  // TODO(w1d4): valid while the block iterator is
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableIterator::is_valid");
+}
+
+void SsTableIterator::next() {
+  // TODO(w1d4): advance the block iterator; when its block is exhausted, seek_to_block() the next
+  //   one
+  throw ::mini_lsm::NotImplemented("w1d4", "SsTableIterator::next");
+}
+
+}  // namespace mini_lsm
