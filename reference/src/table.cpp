@@ -142,8 +142,9 @@ bool SsTable::may_contain(std::string_view key) const {
 }
 
 bool SsTable::overlaps(const Bound& lower, const Bound& upper) const {
-  // @lesson w1d5 SsTable::overlaps: no overlap when last_key_ is below `lower` or first_key_ is above `upper` (satisfies_lower / satisfies_upper)
-  return satisfies_lower(last_key_, lower) && satisfies_upper(first_key_, upper);
+  // @lesson w1d5 SsTable::overlaps: no overlap for an empty range (range_is_empty), or when last_key_ is below `lower` or first_key_ is above `upper` (satisfies_lower / satisfies_upper)
+  return !range_is_empty(lower, upper) && satisfies_lower(last_key_, lower) &&
+         satisfies_upper(first_key_, upper);
   // @lesson end
 }
 

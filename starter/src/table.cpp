@@ -63,8 +63,8 @@ bool SsTable::may_contain(std::string_view key) const {
 }
 
 bool SsTable::overlaps(const Bound& lower, const Bound& upper) const {
-  // TODO(w1d5): no overlap when last_key_ is below `lower` or first_key_ is above `upper`
-  //   (satisfies_lower / satisfies_upper)
+  // TODO(w1d5): no overlap for an empty range (range_is_empty), or when last_key_ is below `lower`
+  //   or first_key_ is above `upper` (satisfies_lower / satisfies_upper)
   throw ::mini_lsm::NotImplemented("w1d5", "SsTable::overlaps");
 }
 

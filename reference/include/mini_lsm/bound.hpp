@@ -52,4 +52,16 @@ inline bool satisfies_upper(std::string_view key, const Bound& upper) {
   return true;
 }
 
+/// True when no key can satisfy both ends: lower above upper, or both on the same key with
+/// either end excluded.
+inline bool range_is_empty(const Bound& lower, const Bound& upper) {
+  if (lower.kind() == Bound::Kind::kUnbounded || upper.kind() == Bound::Kind::kUnbounded) {
+    return false;
+  }
+  if (lower.key() != upper.key()) {
+    return lower.key() > upper.key();
+  }
+  return lower.kind() == Bound::Kind::kExcluded || upper.kind() == Bound::Kind::kExcluded;
+}
+
 }  // namespace mini_lsm

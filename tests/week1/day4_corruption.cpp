@@ -1,0 +1,240 @@
+// Week 1 day 4: hostile SST files (truncated, bad footer, garbled metadata or blocks, flipped
+// bytes): opening or reading them throws Corruption naming the file, never reads out of bounds.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/catch.hpp"
+#include "harness/collect.hpp"
+#include "harness/temp_dir.hpp"
+#include "mini_lsm/error.hpp"
+#include "mini_lsm/file.hpp"
+#include "mini_lsm/table.hpp"
+
+using mini_lsm::BlockMeta;
+using mini_lsm::Corruption;
+using mini_lsm::FileObject;
+using mini_lsm::SsTable;
+using mini_lsm::SsTableBuilder;
+using mini_lsm::SsTableIterator;
+using mini_lsm::testing::collect;
+using mini_lsm::testing::Entries;
+using mini_lsm::testing::numbered_key;
+using mini_lsm::testing::TempDir;
+
+namespace {
+
+// A small SST of three or more blocks; returns its bytes.
+std::string small_sst_bytes(const TempDir& dir, std::shared_ptr<SsTable>* table_out = nullptr) {
+  SsTableBuilder builder(64);
+  for (int i = 0; i < 12; ++i) {
+    builder.add(numbered_key(i), i % 4 == 3 ? "" : "value" + std::to_string(i));
+  }
+  const auto path = dir.path() / "good.sst";
+  auto table = builder.build(1, nullptr, path);
+  REQUIRE(table->num_blocks() >= 3);
+  if (table_out != nullptr) {
+    *table_out = table;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+void write_file(const std::filesystem::path& path, std::string_view bytes) {
+  std::filesystem::remove(path);
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string le32(std::uint32_t value) {
+  std::string bytes;
+  for (int i = 0; i < 4; ++i) {
+    bytes.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+  }
+  return bytes;
+}
+
+// Asserts that opening `path` throws Corruption whose file() is the path and whose message
+// names it.
+void require_open_corruption(const std::filesystem::path& path) {
+  try {
+    SsTable::open(1, nullptr, FileObject::open(path));
+    FAIL("SsTable::open accepted a damaged file of " << std::filesystem::file_size(path)
+                                                     << " bytes");
+  } catch (const Corruption& error) {
+    CHECK(error.file() == path.string());
+    CHECK(std::string(error.what()).find(path.string()) != std::string::npos);
+  }
+}
+
+// Where the encoded block metadata of `table` starts in `bytes`.
+std::size_t meta_position(const std::string& bytes, const SsTable& table) {
+  std::string meta;
+  BlockMeta::encode(table.block_meta(), meta);
+  const std::size_t position = bytes.find(meta);
+  REQUIRE(position != std::string::npos);
+  return position;
+}
+
+}  // namespace
+
+TEST_CASE("sst open of every truncation of a valid file throws Corruption naming the file",
+          "[w1d4][corruption]") {
+  TempDir dir;
+  const std::string bytes = small_sst_bytes(dir);
+  const auto path = dir.path() / "cut.sst";
+  for (std::size_t length = 0; length < bytes.size(); ++length) {
+    INFO("truncated to " << length << " of " << bytes.size() << " bytes");
+    write_file(path, std::string_view(bytes).substr(0, length));
+    require_open_corruption(path);
+  }
+}
+
+TEST_CASE("sst open with a footer offset past the end of the file throws Corruption",
+          "[w1d4][corruption]") {
+  TempDir dir;
+  std::shared_ptr<SsTable> table;
+  std::string bytes = small_sst_bytes(dir, &table);
+  const std::size_t meta_start = meta_position(bytes, *table);
+  // The footer, after the metadata, stores where the metadata starts.
+  const std::size_t footer = bytes.rfind(le32(static_cast<std::uint32_t>(meta_start)));
+  REQUIRE(footer != std::string::npos);
+  REQUIRE(footer > meta_start);
+  const auto path = dir.path() / "bad.sst";
+
+  SECTION("just past the end") {
+    bytes.replace(footer, 4, le32(static_cast<std::uint32_t>(bytes.size() + 1)));
+    write_file(path, bytes);
+    require_open_corruption(path);
+  }
+  SECTION("far past the end") {
+    bytes.replace(footer, 4, le32(0xfffffff0u));
+    write_file(path, bytes);
+    require_open_corruption(path);
+  }
+  SECTION("every offset from the footer itself to the end") {
+    for (std::size_t offset = footer; offset <= bytes.size(); ++offset) {
+      INFO("meta offset " << offset);
+      std::string damaged = bytes;
+      damaged.replace(footer, 4, le32(static_cast<std::uint32_t>(offset)));
+      write_file(path, damaged);
+      require_open_corruption(path);
+    }
+  }
+}
+
+TEST_CASE("sst open with garbled block metadata throws Corruption naming the file",
+          "[w1d4][corruption]") {
+  TempDir dir;
+  std::shared_ptr<SsTable> table;
+  std::string bytes = small_sst_bytes(dir, &table);
+  const std::size_t meta_start = meta_position(bytes, *table);
+  std::string meta;
+  BlockMeta::encode(table->block_meta(), meta);
+  const auto path = dir.path() / "bad.sst";
+
+  SECTION("a block count far larger than the metadata holds") {
+    bytes.replace(meta_start, 4, le32(0xffffffffu));
+  }
+  SECTION("a block count one larger than written") {
+    bytes.replace(meta_start, 4, le32(static_cast<std::uint32_t>(table->num_blocks() + 1)));
+  }
+  SECTION("a first key length running past the metadata") {
+    bytes[meta_start + 8] = '\xff';
+    bytes[meta_start + 9] = '\xff';
+  }
+  SECTION("all metadata bytes 0xff") {
+    bytes.replace(meta_start, meta.size(), std::string(meta.size(), '\xff'));
+  }
+  SECTION("metadata that lists no blocks, with a consistent footer") {
+    std::string no_blocks;
+    BlockMeta::encode({}, no_blocks);
+    const auto start = static_cast<std::uint32_t>(meta_start);
+    bytes = bytes.substr(0, meta_start) + no_blocks + le32(start) +
+            le32(start + static_cast<std::uint32_t>(no_blocks.size()));
+  }
+  write_file(path, bytes);
+  require_open_corruption(path);
+}
+
+TEST_CASE("sst block garbled after open throws Corruption naming the file when read",
+          "[w1d4][corruption]") {
+  TempDir dir;
+  std::shared_ptr<SsTable> good;
+  std::string bytes = small_sst_bytes(dir, &good);
+  const auto& metas = good->block_meta();
+  const std::size_t block_start = metas[1].offset;
+  const std::size_t block_end = metas[2].offset;
+  bytes.replace(block_start, block_end - block_start, std::string(block_end - block_start, '\xff'));
+  const auto path = dir.path() / "bad.sst";
+  write_file(path, bytes);
+
+  auto table = SsTable::open(1, nullptr, FileObject::open(path));  // the metadata is intact
+  CHECK(table->read_block(0)->num_entries() > 0);                  // block 0 too
+  try {
+    table->read_block(1);
+    FAIL("read_block returned a garbled block");
+  } catch (const Corruption& error) {
+    CHECK(error.file() == path.string());
+  }
+  auto iterator = SsTableIterator::create_and_seek_to_first(table);
+  CHECK_THROWS_AS(collect(iterator), Corruption);
+}
+
+TEST_CASE("sst with any single byte flipped opens and reads, or throws Corruption",
+          "[w1d4][corruption]") {
+  TempDir dir;
+  const std::string bytes = small_sst_bytes(dir);
+  const auto path = dir.path() / "flipped.sst";
+  std::size_t rejected = 0;
+  for (const unsigned char mask : {0x01, 0x80, 0xff}) {
+    for (std::size_t position = 0; position < bytes.size(); ++position) {
+      INFO("byte " << position << " xor " << static_cast<int>(mask));
+      std::string damaged = bytes;
+      damaged[position] = static_cast<char>(static_cast<unsigned char>(damaged[position]) ^ mask);
+      write_file(path, damaged);
+      try {
+        auto table = SsTable::open(1, nullptr, FileObject::open(path));
+        for (std::size_t i = 0; i < table->num_blocks(); ++i) {
+          table->read_block(i);
+        }
+        auto iterator = SsTableIterator::create_and_seek_to_first(table);
+        const Entries entries = collect(iterator);
+        auto seek = SsTableIterator::create_and_seek_to_key(table, numbered_key(5));
+        collect(seek);
+      } catch (const Corruption& error) {
+        CHECK(error.file() == path.string());
+        ++rejected;
+      }
+    }
+  }
+  // Flipping length and offset fields must be noticed at least some of the time.
+  CHECK(rejected > 0);
+}
+
+TEST_CASE("block meta decode of every truncation throws Corruption naming the file",
+          "[w1d4][corruption][meta]") {
+  const std::vector<BlockMeta> metas = {{0, "apple", "apricot"}, {300, "banana", "cherry"}};
+  std::string encoded;
+  BlockMeta::encode(metas, encoded);
+  for (std::size_t length = 0; length < encoded.size(); ++length) {
+    INFO("truncated to " << length << " of " << encoded.size() << " bytes");
+    try {
+      BlockMeta::decode(std::string_view(encoded).substr(0, length), "some.sst", 1000);
+      FAIL("decode accepted truncated metadata");
+    } catch (const Corruption& error) {
+      CHECK(error.file() == "some.sst");
+      CHECK(error.offset() >= 1000);
+      CHECK(error.offset() <= 1000 + length);
+    }
+  }
+}
