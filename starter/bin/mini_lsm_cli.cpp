@@ -1,6 +1,7 @@
 // mini-lsm-cli: a REPL (and script runner) over the engine built from this tree.
 //
-// Every command prints exactly one result line, so scripts and tests can read the output.
+// Every command prints one result line, except scan (one line per entry, then "N keys"), dump and
+// stats (several lines, then "ok"), so scripts and tests can read the output.
 // A failing command prints "error: <why>" and the session goes on; in script mode (stdin not a
 // terminal) the exit code is 1 when any command failed.
 

@@ -143,7 +143,8 @@ class SsTableIterator final : public StorageIterator {
 
  private:
   explicit SsTableIterator(std::shared_ptr<const SsTable> table) : table_(std::move(table)) {}
-  // Opens block `index` at its first entry and moves on to later blocks while it is exhausted.
+  // Opens block `index` at its first entry (a block is never empty); past the last block, the
+  // iterator becomes invalid.
   void seek_to_block(std::size_t index);
 
   std::shared_ptr<const SsTable> table_;

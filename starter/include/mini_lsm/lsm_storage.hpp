@@ -65,7 +65,9 @@ class LsmStorage {
   std::optional<std::string> get(std::string_view key) const;
 
   /// The live entries with keys in [lower, upper], in key order, newest values only. The
-  /// iterator reads a snapshot: later writes, freezes and flushes do not change what it returns.
+  /// iterator keeps the memtables and SSTs of the moment it was created, so later freezes and
+  /// flushes do not disturb it. Writes made meanwhile into the memtable that was current may or
+  /// may not show up (week 1 has no version numbers to tell them apart).
   FusedIterator scan(const Bound& lower, const Bound& upper) const;
 
   /// Freezes the current memtable (even a small one) and starts a new, empty one.
