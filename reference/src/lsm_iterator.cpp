@@ -14,8 +14,8 @@ LsmIterator::LsmIterator(std::unique_ptr<StorageIterator> inner, Bound upper)
 }
 
 void LsmIterator::skip_deleted() {
-  // @lesson w1d2 LsmIterator::skip_deleted: advance inner_ while it is valid and stands on an empty value (a tombstone)
-  while (inner_->is_valid() && inner_->value().empty()) {
+  // @lesson w1d2 LsmIterator::skip_deleted: advance inner_ while it stands on an empty value (a tombstone) inside the upper bound; past the bound there is nothing left to skip to
+  while (inner_->is_valid() && satisfies_upper(inner_->key(), upper_) && inner_->value().empty()) {
     inner_->next();
   }
   // @lesson end

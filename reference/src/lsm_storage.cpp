@@ -222,12 +222,23 @@ FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
 }
 
 void LsmStorage::write(std::string_view key, std::string_view value) {
-  if (closed_.load()) {
-    throw InvalidArgument("the engine is closed: open it again to write");
-  }
   // @lesson w1d1 LsmStorage::write: put into the current memtable; once its approximate size reaches options_.target_sst_size, freeze_if_still_current()
-  const std::shared_ptr<MemTable> memtable = state()->memtable;
-  memtable->put(key, value);
+  //| const std::shared_ptr<MemTable> memtable = state()->memtable;
+  //| memtable->put(key, value);
+  //| if (memtable->approximate_size() >= options_.target_sst_size) {
+  //|   freeze_if_still_current(memtable);
+  //| }
+  // @lesson w1d6 replaces: refuse writes after close(); hold write_mutex_ shared from reading the current memtable until the put is done, so that a freeze waits for the put and a flush never misses it
+  std::shared_ptr<MemTable> memtable;
+  {
+    const std::shared_lock writing(write_mutex_);
+    if (closed_.load()) {
+      throw InvalidArgument("the engine is closed: open it again to write");
+    }
+    memtable = state()->memtable;
+    memtable->put(key, value);
+  }
+  // Outside the lock: a freeze takes write_mutex_ exclusively.
   if (memtable->approximate_size() >= options_.target_sst_size) {
     freeze_if_still_current(memtable);
   }
@@ -256,6 +267,9 @@ void LsmStorage::freeze_current_memtable(const std::lock_guard<std::mutex>& /*st
   next->imm_memtables.insert(next->imm_memtables.begin(), next->memtable);
   next->memtable = std::make_shared<MemTable>(allocate_id());
   {
+    // @lesson w1d6 solution-only
+    const std::unique_lock no_writer_inside(write_mutex_);
+    // @lesson end
     std::lock_guard lock(state_mutex_);
     state_ = std::move(next);
   }

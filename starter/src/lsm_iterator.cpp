@@ -13,7 +13,8 @@ LsmIterator::LsmIterator(std::unique_ptr<StorageIterator> inner, Bound upper)
 }
 
 void LsmIterator::skip_deleted() {
-  // TODO(w1d2): advance inner_ while it is valid and stands on an empty value (a tombstone)
+  // TODO(w1d2): advance inner_ while it stands on an empty value (a tombstone) inside the upper
+  //   bound; past the bound there is nothing left to skip to
   throw ::mini_lsm::NotImplemented("w1d2", "LsmIterator::skip_deleted");
 }
 

@@ -78,9 +78,6 @@ FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
 }
 
 void LsmStorage::write(std::string_view key, std::string_view value) {
-  if (closed_.load()) {
-    throw InvalidArgument("the engine is closed: open it again to write");
-  }
   // TODO(w1d1): put into the current memtable; once its approximate size reaches
   //   options_.target_sst_size, freeze_if_still_current()
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::write");

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -116,6 +117,10 @@ class LsmStorage {
   std::shared_ptr<const LsmState> state_;
   // Serialises every change of structure (freeze, and later flush and compaction).
   std::mutex state_change_mutex_;
+  // Writers hold it shared while they put into the current memtable; a freeze holds it
+  // exclusively while it swaps the memtable, so no put into a frozen memtable is still running
+  // when that memtable gets flushed (week 1 day 6).
+  std::shared_mutex write_mutex_;
   std::shared_ptr<BlockCache> block_cache_;
 
   // The flush thread sleeps on flush_wanted_; writers wake it after a freeze.
