@@ -1,0 +1,250 @@
+// Week 1 day 7: Bloom filters, in SSTs and in the engine's point lookups.
+
+#include <cstdint>
+#include <filesystem>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/catch.hpp"
+#include "harness/collect.hpp"
+#include "harness/temp_dir.hpp"
+#include "mini_lsm/bloom.hpp"
+#include "mini_lsm/error.hpp"
+#include "mini_lsm/file.hpp"
+#include "mini_lsm/lsm_storage.hpp"
+#include "mini_lsm/table.hpp"
+
+using mini_lsm::Bloom;
+using mini_lsm::Corruption;
+using mini_lsm::FileObject;
+using mini_lsm::LsmOptions;
+using mini_lsm::LsmStorage;
+using mini_lsm::SsTable;
+using mini_lsm::SsTableBuilder;
+using mini_lsm::testing::numbered_key;
+using mini_lsm::testing::TempDir;
+
+namespace {
+
+std::vector<std::uint32_t> hashes_of_keys(int count, const std::string& prefix = "present") {
+  std::vector<std::uint32_t> hashes;
+  hashes.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    hashes.push_back(Bloom::hash(prefix + numbered_key(i)));
+  }
+  return hashes;
+}
+
+// How many of `count` keys that were never added the filter lets through.
+int false_positives(const Bloom& filter, int count) {
+  int passed = 0;
+  for (int i = 0; i < count; ++i) {
+    passed += filter.may_contain(Bloom::hash("absent" + numbered_key(i))) ? 1 : 0;
+  }
+  return passed;
+}
+
+// An SST of the even numbered keys 0, 2, ..., 2 * (count - 1).
+std::shared_ptr<SsTable> build_even_keys(const TempDir& dir, std::size_t id, int count,
+                                         std::size_t bloom_bits_per_key) {
+  SsTableBuilder builder(4096, bloom_bits_per_key);
+  for (int i = 0; i < count; ++i) {
+    builder.add(numbered_key(2 * i), "value" + std::to_string(i));
+  }
+  return builder.build(id, nullptr, dir.path() / (std::to_string(id) + ".sst"));
+}
+
+}  // namespace
+
+TEST_CASE("bloom filter has no false negatives over 10000 keys", "[w1d7][bloom]") {
+  const std::vector<std::uint32_t> hashes = hashes_of_keys(10000);
+  for (const std::size_t bits_per_key : std::initializer_list<std::size_t>{1, 5, 10, 20}) {
+    const Bloom filter = Bloom::build(hashes, bits_per_key);
+    int missed = 0;
+    for (const std::uint32_t hash : hashes) {
+      missed += filter.may_contain(hash) ? 0 : 1;
+    }
+    INFO("bits per key: " << bits_per_key);
+    CHECK(missed == 0);
+  }
+}
+
+TEST_CASE("bloom hash depends on every byte of the key, its length and NUL bytes",
+          "[w1d7][bloom]") {
+  CHECK(Bloom::hash("key000001") == Bloom::hash(std::string("key000001")));
+  CHECK(Bloom::hash("key000001") != Bloom::hash("key000002"));  // last byte
+  CHECK(Bloom::hash("akey00000") != Bloom::hash("bkey00000"));  // first byte
+  CHECK(Bloom::hash(std::string("a\0b", 3)) != Bloom::hash(std::string("a\0c", 3)));
+  CHECK(Bloom::hash("") != Bloom::hash(std::string(1, '\0')));
+  CHECK(Bloom::hash("ab") != Bloom::hash("ba"));
+}
+
+TEST_CASE("bloom filter false-positive rate stays under 2% at 10 bits per key", "[w1d7][bloom]") {
+  const Bloom filter = Bloom::build(hashes_of_keys(10000), 10);
+  const int passed = false_positives(filter, 10000);
+  INFO(passed << " of 10000 absent keys passed the filter");
+  CHECK(passed < 200);
+}
+
+TEST_CASE("bloom filter uses about bits_per_key bits per key and bits_per_key * ln 2 probes",
+          "[w1d7][bloom]") {
+  const Bloom ten = Bloom::build(hashes_of_keys(10000), 10);
+  CHECK(ten.num_bits() >= 100000);
+  CHECK(ten.num_bits() < 100000 + 64);
+  CHECK(ten.num_probes() >= 6);
+  CHECK(ten.num_probes() <= 7);
+
+  const Bloom small = Bloom::build(hashes_of_keys(3), 10);  // 30 bits: raised to 64
+  CHECK(small.num_bits() >= 64);
+  CHECK(small.num_bits() < 128);
+}
+
+TEST_CASE("bloom filter with more bits per key lets fewer absent keys through (20 vs 5)",
+          "[w1d7][bloom]") {
+  const std::vector<std::uint32_t> hashes = hashes_of_keys(5000);
+  const int with_5 = false_positives(Bloom::build(hashes, 5), 10000);
+  const int with_20 = false_positives(Bloom::build(hashes, 20), 10000);
+  INFO("false positives: " << with_5 << " with 5 bits per key, " << with_20 << " with 20");
+  CHECK(with_5 > 0);  // about 9%: a filter that lets nothing through would be wrong
+  CHECK(with_20 * 10 < with_5);
+}
+
+TEST_CASE("an empty bloom filter rules out every key", "[w1d7][bloom]") {
+  const Bloom filter = Bloom::build({}, 10);
+  CHECK(filter.num_bits() >= 64);
+  CHECK(false_positives(filter, 1000) == 0);
+}
+
+TEST_CASE("bloom filter encode then decode gives the same answers", "[w1d7][bloom]") {
+  const std::vector<std::uint32_t> hashes = hashes_of_keys(1000);
+  const Bloom original = Bloom::build(hashes, 10);
+  const std::string bytes = original.encode();
+  CHECK(bytes.size() == original.num_bits() / 8 + 1);  // the bit array, then the probe count
+  CHECK(static_cast<unsigned char>(bytes.back()) == original.num_probes());
+
+  const Bloom decoded = Bloom::decode(bytes);
+  CHECK(decoded.num_bits() == original.num_bits());
+  CHECK(decoded.num_probes() == original.num_probes());
+  CHECK(decoded.encode() == bytes);
+  int present = 0;
+  for (const std::uint32_t hash : hashes) {
+    present += decoded.may_contain(hash) ? 1 : 0;
+  }
+  CHECK(present == 1000);
+  int differ = 0;
+  for (int i = 0; i < 5000; ++i) {
+    const std::uint32_t hash = Bloom::hash("absent" + numbered_key(i));
+    differ += decoded.may_contain(hash) != original.may_contain(hash) ? 1 : 0;
+  }
+  CHECK(differ == 0);
+}
+
+TEST_CASE("bloom filter decode of empty or garbled bytes throws Corruption", "[w1d7][bloom]") {
+  const std::string good = Bloom::build(hashes_of_keys(100), 10).encode();
+  CHECK_THROWS_AS(Bloom::decode("", "f.sst", 7), Corruption);
+  CHECK_THROWS_AS(Bloom::decode(std::string(1, '\x07')), Corruption);  // probes but no bits
+
+  std::string zero_probes = good;
+  zero_probes.back() = '\0';
+  CHECK_THROWS_AS(Bloom::decode(zero_probes), Corruption);
+  std::string too_many_probes = good;
+  too_many_probes.back() = '\xff';
+  CHECK_THROWS_AS(Bloom::decode(too_many_probes), Corruption);
+
+  try {
+    Bloom::decode("", "12.sst", 300);
+    FAIL("decode of no bytes must throw");
+  } catch (const Corruption& error) {
+    CHECK(error.file() == "12.sst");
+    CHECK(error.offset() >= 300);
+  }
+}
+
+TEST_CASE("an SST built with bloom bits has a filter that rules out absent keys in its range",
+          "[w1d7][bloom][sst]") {
+  TempDir dir;
+  const auto with_filter = build_even_keys(dir, 1, 1000, 10);
+  const auto without_filter = build_even_keys(dir, 2, 1000, 0);
+  INFO("week 1 day 7: SsTableBuilder::build must write a Bloom filter when bloom_bits_per_key > 0");
+  REQUIRE(with_filter->bloom() != nullptr);
+  CHECK(without_filter->bloom() == nullptr);
+  CHECK(with_filter->file_size() > without_filter->file_size());
+
+  int present = 0;
+  int absent_passed = 0;
+  int absent_passed_without = 0;
+  for (int i = 0; i < 1000; ++i) {
+    present += with_filter->may_contain(numbered_key(2 * i)) ? 1 : 0;
+    absent_passed += with_filter->may_contain(numbered_key(2 * i + 1)) ? 1 : 0;
+    absent_passed_without += without_filter->may_contain(numbered_key(2 * i + 1)) ? 1 : 0;
+  }
+  CHECK(present == 1000);
+  // Key 1999 is above the last key (1998), so the range check alone rules out exactly one.
+  CHECK(absent_passed_without == 999);
+  INFO("week 1 day 7: SsTable::may_contain must ask the Bloom filter after the key-range check");
+  CHECK(absent_passed < 20);
+}
+
+TEST_CASE("an SST's Bloom filter is read back when the file is opened again",
+          "[w1d7][bloom][sst]") {
+  TempDir dir;
+  const auto built = build_even_keys(dir, 1, 500, 10);
+  REQUIRE(built->bloom() != nullptr);
+  const auto reopened = SsTable::open(1, nullptr, FileObject::open(dir.path() / "1.sst"));
+  REQUIRE(reopened->bloom() != nullptr);
+  CHECK(reopened->bloom()->encode() == built->bloom()->encode());
+  CHECK(reopened->first_key() == numbered_key(0));
+  CHECK(reopened->last_key() == numbered_key(998));
+  int same = 0;
+  for (int i = 0; i < 1000; ++i) {
+    same += reopened->may_contain(numbered_key(i)) == built->may_contain(numbered_key(i)) ? 1 : 0;
+  }
+  CHECK(same == 1000);
+}
+
+TEST_CASE("engine get of absent keys inside a flushed SST's range reads almost no blocks",
+          "[w1d7][bloom][engine]") {
+  TempDir dir;
+  const auto lookups = [&](std::size_t bloom_bits_per_key) {
+    LsmOptions options;
+    options.bloom_bits_per_key = bloom_bits_per_key;
+    auto engine =
+        LsmStorage::open(dir.path() / ("db" + std::to_string(bloom_bits_per_key)), options);
+    for (int i = 0; i < 1000; ++i) {
+      engine->put(numbered_key(2 * i), "value" + std::to_string(i));
+    }
+    engine->force_freeze_memtable();
+    engine->force_flush();
+    const auto state = engine->state();
+    REQUIRE(state->memtable->is_empty());
+    REQUIRE(state->imm_memtables.empty());
+    REQUIRE(state->l0_sstables.size() == 1);
+
+    const auto& cache = *engine->block_cache();
+    const std::uint64_t before = cache.hits() + cache.misses();
+    int absent = 0;
+    for (int i = 0; i < 999; ++i) {  // the odd keys 1..1997, all inside the SST's key range
+      absent += engine->get(numbered_key(2 * i + 1)) == std::nullopt ? 1 : 0;
+    }
+    CHECK(absent == 999);
+    const std::uint64_t blocks_read = cache.hits() + cache.misses() - before;
+
+    int present = 0;
+    for (int i = 0; i < 1000; ++i) {
+      present += engine->get(numbered_key(2 * i)) == "value" + std::to_string(i) ? 1 : 0;
+    }
+    CHECK(present == 1000);
+    return blocks_read;
+  };
+
+  // Without a filter every absent key costs a block read: that is what the filter saves.
+  CHECK(lookups(0) >= 999);
+  const std::uint64_t with_filter = lookups(10);
+  INFO(
+      "week 1 day 7: LsmStorage::get reads a block only when SsTable::may_contain says yes; "
+      "may_contain must consult the SST's Bloom filter, built by SsTableBuilder::build");
+  CHECK(with_filter < 50);  // under 5% of the lookups
+}

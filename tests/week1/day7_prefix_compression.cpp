@@ -1,0 +1,345 @@
+// Week 1 day 7: blocks store each key relative to the block's first key (prefix compression).
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/catch.hpp"
+#include "harness/collect.hpp"
+#include "harness/temp_dir.hpp"
+#include "mini_lsm/block.hpp"
+#include "mini_lsm/error.hpp"
+#include "mini_lsm/table.hpp"
+
+using mini_lsm::Block;
+using mini_lsm::BlockBuilder;
+using mini_lsm::BlockIterator;
+using mini_lsm::Corruption;
+using mini_lsm::SsTable;
+using mini_lsm::SsTableBuilder;
+using mini_lsm::SsTableIterator;
+using mini_lsm::testing::collect;
+using mini_lsm::testing::Entries;
+using mini_lsm::testing::TempDir;
+
+namespace {
+
+constexpr const char* kCompressHint =
+    "week 1 day 7: BlockBuilder::add must store each key as overlap (u16) | rest_len (u16) | "
+    "rest, relative to the block's first key, and Block::decode_entry must read it back";
+
+// A key of a 64-byte shared prefix and 6 digits.
+std::string long_key(int index) {
+  std::string digits = std::to_string(index);
+  return std::string(64, 'p') + std::string(6 - digits.size(), '0') + digits;
+}
+
+std::size_t common_prefix(const std::string& left, const std::string& right) {
+  std::size_t length = 0;
+  while (length < left.size() && length < right.size() && left[length] == right[length]) {
+    ++length;
+  }
+  return length;
+}
+
+// The size of a block of `entries` in the documented day-7 format: per entry
+// overlap (u16) | rest_len (u16) | rest | value_len (u32) | value, then the offsets and count.
+std::size_t day7_block_size(const Entries& entries) {
+  std::size_t size = 4;  // the entry count
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::size_t overlap = i == 0 ? 0 : common_prefix(entries[0].first, entries[i].first);
+    size += 2 + 2 + (entries[i].first.size() - overlap) + 4 + entries[i].second.size() + 4;
+  }
+  return size;
+}
+
+std::size_t raw_size(const Entries& entries) {
+  std::size_t size = 0;
+  for (const auto& [key, value] : entries) {
+    size += key.size() + value.size();
+  }
+  return size;
+}
+
+// Builds one block of `entries`, all of which must fit.
+Block build_block(const Entries& entries, std::size_t block_size = 4096) {
+  BlockBuilder builder(block_size);
+  for (const auto& [key, value] : entries) {
+    REQUIRE(builder.add(key, value));
+  }
+  return builder.build();
+}
+
+Entries block_entries(Block block) {
+  auto iterator = BlockIterator::create_and_seek_to_first(std::make_shared<const Block>(block));
+  return collect(iterator);
+}
+
+std::string seek_in(const Block& block, const std::string& key) {
+  auto iterator = BlockIterator::create_and_seek_to_key(std::make_shared<const Block>(block), key);
+  return iterator.is_valid() ? std::string(iterator.key()) : std::string("<end>");
+}
+
+void put_u16(std::string& out, std::uint16_t value) {
+  out.push_back(static_cast<char>(value & 0xff));
+  out.push_back(static_cast<char>(value >> 8));
+}
+
+void put_u32(std::string& out, std::uint32_t value) {
+  for (int shift = 0; shift < 32; shift += 8) {
+    out.push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+// One entry in the day-7 format.
+void put_entry(std::string& out, std::uint16_t overlap, const std::string& rest,
+               const std::string& value) {
+  put_u16(out, overlap);
+  put_u16(out, static_cast<std::uint16_t>(rest.size()));
+  out += rest;
+  put_u32(out, static_cast<std::uint32_t>(value.size()));
+  out += value;
+}
+
+}  // namespace
+
+TEST_CASE("an SST of keys with a 64-byte shared prefix is smaller than its keys and values",
+          "[w1d7][prefix-compression]") {
+  TempDir dir;
+  Entries entries;
+  SsTableBuilder builder(4096, 0);
+  for (int i = 0; i < 1000; ++i) {
+    entries.emplace_back(long_key(i), std::string(1, static_cast<char>('a' + i % 26)));
+    builder.add(entries.back().first, entries.back().second);
+  }
+  const auto table = builder.build(1, nullptr, dir.path() / "1.sst");
+  {
+    INFO(kCompressHint);
+    INFO("SST of " << table->file_size() << " bytes for " << raw_size(entries)
+                   << " bytes of keys and values");
+    CHECK(table->file_size() < raw_size(entries));  // 71000 bytes: impossible without compression
+    CHECK(table->file_size() < raw_size(entries) / 2);
+  }
+
+  auto iterator = SsTableIterator::create_and_seek_to_first(table);
+  CHECK(collect(iterator) == entries);
+  int found = 0;
+  int between = 0;
+  for (int i = 0; i < 1000; i += 7) {
+    auto seek = SsTableIterator::create_and_seek_to_key(table, long_key(i));
+    found += seek.is_valid() && seek.key() == long_key(i) && seek.value() == entries[i].second;
+    // Just after key i and before key i + 1.
+    auto next = SsTableIterator::create_and_seek_to_key(table, long_key(i) + '\0');
+    between += i + 1 < 1000 ? next.is_valid() && next.key() == long_key(i + 1) : !next.is_valid();
+  }
+  CHECK(found == 143);
+  CHECK(between == 143);
+}
+
+TEST_CASE("a block of long-prefix keys is smaller than its keys and values and round-trips",
+          "[w1d7][prefix-compression]") {
+  BlockBuilder builder(4096);
+  Entries entries;
+  for (int i = 0; builder.add(long_key(i), "v"); ++i) {
+    entries.emplace_back(long_key(i), "v");
+  }
+  {
+    INFO(kCompressHint);
+    INFO(entries.size() << " entries fit in a 4096-byte block");
+    CHECK(builder.encoded_size() == day7_block_size(entries));
+    CHECK(builder.encoded_size() < raw_size(entries));
+    CHECK(entries.size() > 200);  // 4 + 15 + 4 bytes for every entry after the first
+  }
+  CHECK(builder.encoded_size() <= 4096);
+  const Block block = builder.build();
+  CHECK(block.encode().size() == builder.encoded_size());
+
+  const Block decoded = Block::decode(block.encode());
+  CHECK(decoded.num_entries() == entries.size());
+  CHECK(block_entries(decoded) == entries);
+  CHECK(decoded.entry(0).key == long_key(0));
+  CHECK(decoded.entry(entries.size() - 1).key == entries.back().first);
+  const int middle = static_cast<int>(entries.size()) / 2;
+  CHECK(seek_in(decoded, long_key(middle)) == long_key(middle));
+  CHECK(seek_in(decoded, long_key(middle) + '\0') == long_key(middle + 1));
+  CHECK(seek_in(decoded, "") == long_key(0));
+  CHECK(seek_in(decoded, std::string(64, 'p')) == long_key(0));  // a prefix of every key
+  CHECK(seek_in(decoded, std::string(64, 'q')) == "<end>");
+}
+
+TEST_CASE("keys that share nothing with the block's first key round-trip at the documented size",
+          "[w1d7][prefix-compression]") {
+  const std::string shared(60, 'q');
+  // The later keys share a long prefix with each other but nothing with the first key: keys are
+  // stored relative to the first key of the block, not to the previous key.
+  const Entries entries{{"a", "1"},
+                        {"b" + shared + "1", "2"},
+                        {"b" + shared + "2", "3"},
+                        {"c", "4"},
+                        {std::string("\xff", 1), "5"}};
+  const Block block = build_block(entries);
+  {
+    INFO(kCompressHint);
+    CHECK(block.encode().size() == day7_block_size(entries));
+  }
+  const Block decoded = Block::decode(block.encode());
+  CHECK(block_entries(decoded) == entries);
+  CHECK(seek_in(decoded, "b") == "b" + shared + "1");
+  CHECK(seek_in(decoded, "b" + shared + "15") == "b" + shared + "2");
+  CHECK(seek_in(decoded, "bz") == "c");
+  CHECK(seek_in(decoded, "d") == std::string("\xff", 1));
+}
+
+TEST_CASE("an empty first key and keys that are prefixes of the next round-trip",
+          "[w1d7][prefix-compression]") {
+  const Entries from_empty{{"", "empty"}, {"a", "1"}, {"ab", "2"}, {"abc", "3"}};
+  const Entries prefixes{{"abc", "0"}, {"abcd", "1"}, {"abcde", "2"}, {"abd", "3"}, {"b", "4"}};
+  const Block first = build_block(from_empty);
+  const Block second = build_block(prefixes);
+  {
+    INFO(kCompressHint);
+    CHECK(first.encode().size() == day7_block_size(from_empty));
+    CHECK(second.encode().size() == day7_block_size(prefixes));
+  }
+  const Block first_decoded = Block::decode(first.encode());
+  const Block second_decoded = Block::decode(second.encode());
+  CHECK(block_entries(first_decoded) == from_empty);
+  CHECK(block_entries(second_decoded) == prefixes);
+  CHECK(first_decoded.entry(0).key.empty());
+  CHECK(seek_in(first_decoded, "") == "");
+  CHECK(seek_in(first_decoded, "aa") == "ab");
+  CHECK(seek_in(second_decoded, "abc") == "abc");
+  CHECK(seek_in(second_decoded, "abcc") == "abcd");
+  CHECK(seek_in(second_decoded, "abcdf") == "abd");
+  CHECK(seek_in(second_decoded, "abcdea") == "abd");
+  CHECK(seek_in(second_decoded, "c") == "<end>");
+
+  // The same keys through an SST with tiny blocks: every block has its own first key.
+  TempDir dir;
+  SsTableBuilder builder(40, 0);
+  Entries all = from_empty;
+  all.insert(all.end(), prefixes.begin() + 1, prefixes.end());
+  for (const auto& [key, value] : all) {
+    builder.add(key, value);
+  }
+  const auto table = builder.build(1, nullptr, dir.path() / "1.sst");
+  CHECK(table->num_blocks() > 2);
+  auto iterator = SsTableIterator::create_and_seek_to_first(table);
+  CHECK(collect(iterator) == all);
+  auto seek = SsTableIterator::create_and_seek_to_key(table, "abcd");
+  CHECK(collect(seek) == Entries{{"abcd", "1"}, {"abcde", "2"}, {"abd", "3"}, {"b", "4"}});
+}
+
+TEST_CASE("Block::decode reads the documented day-7 entry format and BlockBuilder writes it",
+          "[w1d7][prefix-compression]") {
+  // apple=1, applesauce=2 (shares 5 bytes with "apple"), apricot=3 (2), banana=4 (0).
+  std::string bytes;
+  std::vector<std::uint32_t> offsets;
+  offsets.push_back(static_cast<std::uint32_t>(bytes.size()));
+  put_entry(bytes, 0, "apple", "1");
+  offsets.push_back(static_cast<std::uint32_t>(bytes.size()));
+  put_entry(bytes, 5, "sauce", "2");
+  offsets.push_back(static_cast<std::uint32_t>(bytes.size()));
+  put_entry(bytes, 2, "ricot", "3");
+  offsets.push_back(static_cast<std::uint32_t>(bytes.size()));
+  put_entry(bytes, 0, "banana", "4");
+  for (const std::uint32_t offset : offsets) {
+    put_u32(bytes, offset);
+  }
+  put_u32(bytes, static_cast<std::uint32_t>(offsets.size()));
+
+  const Entries entries{{"apple", "1"}, {"applesauce", "2"}, {"apricot", "3"}, {"banana", "4"}};
+  INFO(kCompressHint);
+  CHECK(build_block(entries).encode() == bytes);
+  const Block decoded = Block::decode(bytes);
+  CHECK(decoded.num_entries() == 4);
+  CHECK(block_entries(decoded) == entries);
+  CHECK(decoded.entry(2).key == "apricot");
+  CHECK(decoded.entry(2).value == "3");
+}
+
+TEST_CASE("Block::decode rejects an entry that shares more bytes than the first key has",
+          "[w1d7][prefix-compression]") {
+  std::string bytes;
+  put_entry(bytes, 0, "abc", "1");
+  const auto second = static_cast<std::uint32_t>(bytes.size());
+  put_entry(bytes, 4, "d", "2");  // "abc" has only 3 bytes to share
+  put_u32(bytes, 0);
+  put_u32(bytes, second);
+  put_u32(bytes, 2);
+
+  INFO(kCompressHint);
+  CHECK_THROWS_AS(Block::decode(bytes, "7.sst", 100), Corruption);
+
+  std::string fixed;
+  put_entry(fixed, 0, "abc", "1");
+  put_entry(fixed, 3, "d", "2");
+  put_u32(fixed, 0);
+  put_u32(fixed, second);
+  put_u32(fixed, 2);
+  CHECK(block_entries(Block::decode(fixed)) == Entries{{"abc", "1"}, {"abcd", "2"}});
+}
+
+TEST_CASE("a 1000-key SST with prefix compression round-trips every entry of every block",
+          "[w1d7][prefix-compression][sst]") {
+  std::mt19937 random(20240607);
+  std::uniform_int_distribution<int> group(0, 3);
+  std::uniform_int_distribution<int> number(0, 999999);
+  std::uniform_int_distribution<int> value_length(1, 40);
+  std::uniform_int_distribution<int> letter('a', 'z');
+  std::set<std::string> keys;
+  while (keys.size() < 1000) {
+    keys.insert("tenant-" + std::to_string(group(random)) + "/" + std::string(50, 'x') + "/" +
+                std::to_string(number(random)));
+  }
+  Entries entries;
+  TempDir dir;
+  SsTableBuilder builder(1024, 0);
+  for (const std::string& key : keys) {
+    std::string value;
+    for (int n = value_length(random); n > 0; --n) {
+      value.push_back(static_cast<char>(letter(random)));
+    }
+    entries.emplace_back(key, value);
+    builder.add(key, value);
+  }
+  const auto table = builder.build(1, nullptr, dir.path() / "1.sst");
+  REQUIRE(table->num_blocks() > 10);
+
+  std::size_t next = 0;
+  std::size_t blocks_at_day7_size = 0;
+  for (std::size_t index = 0; index < table->num_blocks(); ++index) {
+    const auto block = table->read_block(index);
+    const Entries in_block = block_entries(*block);
+    REQUIRE(!in_block.empty());
+    REQUIRE(next + in_block.size() <= entries.size());
+    CHECK(in_block ==
+          Entries(entries.begin() + static_cast<std::ptrdiff_t>(next),
+                  entries.begin() + static_cast<std::ptrdiff_t>(next + in_block.size())));
+    CHECK(in_block.front().first == table->block_meta()[index].first_key);
+    CHECK(in_block.back().first == table->block_meta()[index].last_key);
+    CHECK(block_entries(Block::decode(block->encode())) == in_block);
+    blocks_at_day7_size += block->encode().size() == day7_block_size(in_block) ? 1 : 0;
+    next += in_block.size();
+  }
+  CHECK(next == entries.size());
+  {
+    INFO(kCompressHint);
+    CHECK(blocks_at_day7_size == table->num_blocks());
+    CHECK(table->file_size() < raw_size(entries));
+  }
+
+  auto iterator = SsTableIterator::create_and_seek_to_first(table);
+  CHECK(collect(iterator) == entries);
+  int found = 0;
+  for (std::size_t i = 0; i < entries.size(); i += 13) {
+    auto seek = SsTableIterator::create_and_seek_to_key(table, entries[i].first);
+    found += seek.is_valid() && seek.key() == entries[i].first && seek.value() == entries[i].second;
+  }
+  CHECK(found == 77);
+}
