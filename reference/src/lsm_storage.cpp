@@ -74,6 +74,11 @@ std::unique_ptr<StorageIterator> sstable_iterator_from(std::shared_ptr<const SsT
   return std::make_unique<SsTableIterator>(std::move(iterator));
 }
 
+}  // namespace
+// @lesson end
+
+namespace {
+
 // The id of an SST from its file name ("12.sst" -> 12), or nothing for any other file.
 std::optional<std::size_t> sstable_id_of(const std::filesystem::path& file) {
   const std::string stem = file.stem().string();
@@ -86,8 +91,24 @@ std::optional<std::size_t> sstable_id_of(const std::filesystem::path& file) {
   return id;
 }
 
+// The ids of the SST files in `directory`, highest (newest) first.
+std::vector<std::size_t> sstable_ids_newest_first(const std::filesystem::path& directory) {
+  std::error_code error;
+  std::vector<std::size_t> ids;
+  for (std::filesystem::directory_iterator entry(directory, error), end; !error && entry != end;
+       entry.increment(error)) {
+    if (const auto id = sstable_id_of(entry->path()); id && entry->is_regular_file(error)) {
+      ids.push_back(*id);
+    }
+  }
+  if (error) {
+    throw IoError(directory.string(), error.value(), "cannot list the database directory");
+  }
+  std::sort(ids.rbegin(), ids.rend());
+  return ids;
+}
+
 }  // namespace
-// @lesson end
 
 std::unique_ptr<LsmStorage> LsmStorage::open(const std::filesystem::path& path,
                                              LsmOptions options) {
@@ -105,9 +126,10 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
     block_cache_ = std::make_shared<BlockCache>(options_.block_cache_blocks);
   }
   state_ = std::make_shared<LsmState>();
-  // @lesson w1d5 solution-only
-  load_sstables();
-  // @lesson end
+  // SST files left by an earlier session (close() writes them from week 1 day 6 on).
+  if (const std::vector<std::size_t> ids = sstable_ids_newest_first(path_); !ids.empty()) {
+    load_sstables(ids);
+  }
   auto initial = std::make_shared<LsmState>(*state_);
   initial->memtable = std::make_shared<MemTable>(allocate_id());
   state_ = std::move(initial);
@@ -124,23 +146,14 @@ std::filesystem::path LsmStorage::sst_path(std::size_t id) const {
   return path_ / (std::to_string(id) + ".sst");
 }
 
-void LsmStorage::load_sstables() {
-  // @lesson w1d5 LsmStorage::load_sstables: open every <id>.sst of the directory (SsTable::open with block_cache_), list their ids newest (highest) first in l0_sstables, and move next_id_ past the highest
-  std::vector<std::size_t> ids;
-  for (const auto& entry : std::filesystem::directory_iterator(path_)) {
-    if (const auto id = sstable_id_of(entry.path()); id && entry.is_regular_file()) {
-      ids.push_back(*id);
-    }
-  }
-  std::sort(ids.rbegin(), ids.rend());
+void LsmStorage::load_sstables(const std::vector<std::size_t>& ids) {
+  // @lesson w1d5 LsmStorage::load_sstables: open each SST (SsTable::open with block_cache_ on FileObject::open(sst_path(id))) into sstables, list the ids in the same order (newest first) in l0_sstables, and move next_id_ past the highest id
   auto next = std::make_shared<LsmState>(*state_);
   for (const std::size_t id : ids) {
     next->sstables.emplace(id, SsTable::open(id, block_cache_, FileObject::open(sst_path(id))));
     next->l0_sstables.push_back(id);
   }
-  if (!ids.empty()) {
-    next_id_ = ids.front() + 1;
-  }
+  next_id_ = *std::max_element(ids.begin(), ids.end()) + 1;
   state_ = std::move(next);
   // @lesson end
 }

@@ -14,6 +14,39 @@
 
 namespace mini_lsm {
 
+namespace {
+
+// The id of an SST from its file name ("12.sst" -> 12), or nothing for any other file.
+std::optional<std::size_t> sstable_id_of(const std::filesystem::path& file) {
+  const std::string stem = file.stem().string();
+  std::size_t id = 0;
+  const auto [end, error] = std::from_chars(stem.data(), stem.data() + stem.size(), id);
+  if (file.extension() != ".sst" || stem.empty() || error != std::errc() ||
+      end != stem.data() + stem.size()) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+// The ids of the SST files in `directory`, highest (newest) first.
+std::vector<std::size_t> sstable_ids_newest_first(const std::filesystem::path& directory) {
+  std::error_code error;
+  std::vector<std::size_t> ids;
+  for (std::filesystem::directory_iterator entry(directory, error), end; !error && entry != end;
+       entry.increment(error)) {
+    if (const auto id = sstable_id_of(entry->path()); id && entry->is_regular_file(error)) {
+      ids.push_back(*id);
+    }
+  }
+  if (error) {
+    throw IoError(directory.string(), error.value(), "cannot list the database directory");
+  }
+  std::sort(ids.rbegin(), ids.rend());
+  return ids;
+}
+
+}  // namespace
+
 std::unique_ptr<LsmStorage> LsmStorage::open(const std::filesystem::path& path,
                                              LsmOptions options) {
   return std::make_unique<LsmStorage>(path, options);
@@ -30,6 +63,10 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
     block_cache_ = std::make_shared<BlockCache>(options_.block_cache_blocks);
   }
   state_ = std::make_shared<LsmState>();
+  // SST files left by an earlier session (close() writes them from week 1 day 6 on).
+  if (const std::vector<std::size_t> ids = sstable_ids_newest_first(path_); !ids.empty()) {
+    load_sstables(ids);
+  }
   auto initial = std::make_shared<LsmState>(*state_);
   initial->memtable = std::make_shared<MemTable>(allocate_id());
   state_ = std::move(initial);
@@ -43,9 +80,10 @@ std::filesystem::path LsmStorage::sst_path(std::size_t id) const {
   return path_ / (std::to_string(id) + ".sst");
 }
 
-void LsmStorage::load_sstables() {
-  // TODO(w1d5): open every <id>.sst of the directory (SsTable::open with block_cache_), list their
-  //   ids newest (highest) first in l0_sstables, and move next_id_ past the highest
+void LsmStorage::load_sstables(const std::vector<std::size_t>& ids) {
+  // TODO(w1d5): open each SST (SsTable::open with block_cache_ on FileObject::open(sst_path(id)))
+  //   into sstables, list the ids in the same order (newest first) in l0_sstables, and move
+  //   next_id_ past the highest id
   throw ::mini_lsm::NotImplemented("w1d5", "LsmStorage::load_sstables");
 }
 

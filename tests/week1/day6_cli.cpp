@@ -173,6 +173,9 @@ TEST_CASE("cli stats counts memtables, L0 SSTs and block cache use", "[w1d6][cli
 
 TEST_CASE("cli keeps the data of a run that ended at end of input, quit or close",
           "[w1d6][cli][persistence]") {
+  INFO(
+      "week 1 day 6: the client must call LsmStorage::close when the session ends, which "
+      "flushes every memtable (task 5 of the chapter)");
   for (const std::string ending : {"", "quit\n", "close\n"}) {
     INFO("the first run ends with: " << (ending.empty() ? std::string("end of input") : ending));
     TempDir dir;

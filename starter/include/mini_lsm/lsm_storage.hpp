@@ -97,8 +97,9 @@ class LsmStorage {
   // Moves the current memtable to the front of the frozen ones. Needs state_change_mutex_ held.
   void freeze_current_memtable(const std::lock_guard<std::mutex>& state_change);
   std::size_t allocate_id() { return next_id_.fetch_add(1); }
-  // Opens the SSTs already in the directory as level-0 SSTs and moves next_id_ past their ids.
-  void load_sstables();
+  // Opens the SSTs `ids` (newest first, not empty) of the directory as level-0 SSTs and moves
+  // next_id_ past their ids. Runs in the constructor, before anything else can see the state.
+  void load_sstables(const std::vector<std::size_t>& ids);
   // Builds the SST of `memtable` in the directory and opens it.
   std::shared_ptr<SsTable> write_sstable(const MemTable& memtable) const;
   // The flush thread: waits until there are too many frozen memtables, then flushes them.
