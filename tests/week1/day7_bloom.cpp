@@ -192,6 +192,7 @@ TEST_CASE("an SST's Bloom filter is read back when the file is opened again",
           "[w1d7][bloom][sst]") {
   TempDir dir;
   const auto built = build_even_keys(dir, 1, 500, 10);
+  INFO("week 1 day 7: SsTableBuilder::build writes the filter, SsTable::open reads it back");
   REQUIRE(built->bloom() != nullptr);
   const auto reopened = SsTable::open(1, nullptr, FileObject::open(dir.path() / "1.sst"));
   REQUIRE(reopened->bloom() != nullptr);
