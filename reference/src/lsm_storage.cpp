@@ -372,14 +372,14 @@ void LsmStorage::stop_flush_thread() {
 }
 
 void LsmStorage::close() {
-  // @lesson w1d6 LsmStorage::close: only the first call does anything (closed_); stop the flush thread, freeze the current memtable if it holds data, then force_flush() until no memtable is frozen
+  // @lesson w1d6 LsmStorage::close: only the first call does anything (closed_); stop the flush thread, freeze the current memtable even if it looks empty, then force_flush() until no memtable is frozen
   if (closed_.exchange(true)) {
     return;
   }
   stop_flush_thread();
-  if (!state()->memtable->is_empty()) {
-    force_freeze_memtable();
-  }
+  // Even an "empty" one: a writer may still be inside its put, and the freeze waits for it. An
+  // empty frozen memtable is dropped by force_flush() without writing a file.
+  force_freeze_memtable();
   while (!state()->imm_memtables.empty()) {
     force_flush();
   }

@@ -181,7 +181,7 @@ void LsmStorage::stop_flush_thread() {
 
 void LsmStorage::close() {
   // TODO(w1d6): only the first call does anything (closed_); stop the flush thread, freeze the
-  //   current memtable if it holds data, then force_flush() until no memtable is frozen
+  //   current memtable even if it looks empty, then force_flush() until no memtable is frozen
   throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::close");
 }
 
