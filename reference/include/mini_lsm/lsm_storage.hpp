@@ -77,7 +77,8 @@ class LsmStorage {
   /// drops the memtable. Does nothing when no memtable is frozen.
   void force_flush();
   /// Stops the flush thread, then freezes and flushes every memtable that holds data, so that
-  /// reopening the directory finds everything. Later calls do nothing.
+  /// reopening the directory finds everything. Later calls do nothing. After close(), put()
+  /// and del() throw InvalidArgument; reads still work.
   void close();
 
   /// A consistent snapshot of the tree's structure, for inspection and tests.
