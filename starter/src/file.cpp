@@ -13,24 +13,6 @@ namespace mini_lsm {
 
 namespace {
 
-// Closes a descriptor when the scope ends, unless released.
-class DescriptorGuard {
- public:
-  explicit DescriptorGuard(int descriptor) : descriptor_(descriptor) {}
-  DescriptorGuard(const DescriptorGuard&) = delete;
-  DescriptorGuard& operator=(const DescriptorGuard&) = delete;
-  ~DescriptorGuard() {
-    if (descriptor_ >= 0) {
-      ::close(descriptor_);
-    }
-  }
-  int get() const { return descriptor_; }
-  int release() { return std::exchange(descriptor_, -1); }
-
- private:
-  int descriptor_;
-};
-
 void write_all(int descriptor, std::string_view data, const std::filesystem::path& path) {
   while (!data.empty()) {
     const ssize_t written = ::write(descriptor, data.data(), data.size());
@@ -54,34 +36,33 @@ std::uint64_t size_of(int descriptor, const std::filesystem::path& path) {
 
 }  // namespace
 
-FileObject::FileObject(std::filesystem::path path, int descriptor, std::uint64_t size)
-    : path_(std::move(path)), descriptor_(descriptor), size_(size) {}
-
-FileObject::FileObject(FileObject&& other) noexcept
-    : path_(std::move(other.path_)),
-      descriptor_(std::exchange(other.descriptor_, -1)),
-      size_(other.size_) {}
-
-FileObject& FileObject::operator=(FileObject&& other) noexcept {
+Descriptor& Descriptor::operator=(Descriptor&& other) noexcept {
   if (this != &other) {
-    if (descriptor_ >= 0) {
-      ::close(descriptor_);
-    }
-    path_ = std::move(other.path_);
-    descriptor_ = std::exchange(other.descriptor_, -1);
-    size_ = other.size_;
+    reset(other.release());
   }
   return *this;
 }
 
-FileObject::~FileObject() {
+Descriptor::~Descriptor() {
+  reset(-1);
+}
+
+int Descriptor::release() {
+  return std::exchange(descriptor_, -1);
+}
+
+void Descriptor::reset(int descriptor) {
   if (descriptor_ >= 0) {
     ::close(descriptor_);
   }
+  descriptor_ = descriptor;
 }
 
+FileObject::FileObject(std::filesystem::path path, Descriptor descriptor, std::uint64_t size)
+    : path_(std::move(path)), descriptor_(std::move(descriptor)), size_(size) {}
+
 FileObject FileObject::create(const std::filesystem::path& path, std::string_view data) {
-  DescriptorGuard file(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  Descriptor file(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (file.get() < 0) {
     throw IoError(path.string(), errno, "cannot create");
   }
@@ -94,16 +75,16 @@ FileObject FileObject::create(const std::filesystem::path& path, std::string_vie
     ::unlink(path.c_str());  // a half-written file must not be mistaken for a good one later
     throw;
   }
-  return FileObject(path, file.release(), data.size());
+  return FileObject(path, std::move(file), data.size());
 }
 
 FileObject FileObject::open(const std::filesystem::path& path) {
-  DescriptorGuard file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  Descriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (file.get() < 0) {
     throw IoError(path.string(), errno, "cannot open");
   }
   const std::uint64_t size = size_of(file.get(), path);
-  return FileObject(path, file.release(), size);
+  return FileObject(path, std::move(file), size);
 }
 
 std::string FileObject::read(std::uint64_t offset, std::uint64_t length) const {
@@ -115,8 +96,8 @@ std::string FileObject::read(std::uint64_t offset, std::uint64_t length) const {
   std::string bytes(length, '\0');
   std::uint64_t done = 0;
   while (done < length) {
-    const ssize_t got =
-        ::pread(descriptor_, bytes.data() + done, length - done, static_cast<off_t>(offset + done));
+    const ssize_t got = ::pread(descriptor_.get(), bytes.data() + done, length - done,
+                                static_cast<off_t>(offset + done));
     if (got < 0 && errno == EINTR) {
       continue;
     }
@@ -132,7 +113,7 @@ std::string FileObject::read(std::uint64_t offset, std::uint64_t length) const {
 }
 
 void sync_directory(const std::filesystem::path& directory) {
-  DescriptorGuard handle(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  Descriptor handle(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (handle.get() < 0) {
     throw IoError(directory.string(), errno, "cannot open directory");
   }

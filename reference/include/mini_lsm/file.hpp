@@ -8,6 +8,27 @@
 
 namespace mini_lsm {
 
+/// Owns a file descriptor and closes it when destroyed; movable, not copyable.
+class Descriptor {
+ public:
+  explicit Descriptor(int descriptor = -1) : descriptor_(descriptor) {}
+  Descriptor(Descriptor&& other) noexcept : descriptor_(other.release()) {}
+  Descriptor& operator=(Descriptor&& other) noexcept;
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  ~Descriptor();
+
+  int get() const { return descriptor_; }
+  /// Gives up ownership: the caller closes the descriptor.
+  int release();
+
+ private:
+  // Closes the descriptor owned now, if any, and owns `descriptor` instead.
+  void reset(int descriptor);
+
+  int descriptor_;
+};
+
 /// An open, read-only file of the database. Closes its descriptor when destroyed.
 class FileObject {
  public:
@@ -16,12 +37,6 @@ class FileObject {
   /// Opens an existing file.
   static FileObject open(const std::filesystem::path& path);
 
-  FileObject(FileObject&& other) noexcept;
-  FileObject& operator=(FileObject&& other) noexcept;
-  FileObject(const FileObject&) = delete;
-  FileObject& operator=(const FileObject&) = delete;
-  ~FileObject();
-
   /// Reads `length` bytes at `offset`. A range past the end of the file throws Corruption, since
   /// the engine only asks for ranges its own metadata promised.
   std::string read(std::uint64_t offset, std::uint64_t length) const;
@@ -29,10 +44,10 @@ class FileObject {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  FileObject(std::filesystem::path path, int descriptor, std::uint64_t size);
+  FileObject(std::filesystem::path path, Descriptor descriptor, std::uint64_t size);
 
   std::filesystem::path path_;
-  int descriptor_ = -1;
+  Descriptor descriptor_;
   std::uint64_t size_ = 0;
 };
 
