@@ -8,7 +8,10 @@ namespace mini_lsm {
 
 MemTableIterator::MemTableIterator(std::shared_ptr<const SkipList> map, SkipList::Iterator position,
                                    Bound upper)
-    : map_(std::move(map)), position_(position), upper_(std::move(upper)) {}
+    : map_(std::move(map)),
+      position_(position),
+      upper_(std::move(upper)),
+      value_(position_.valid() ? position_.value() : std::string_view()) {}
 
 std::string_view MemTableIterator::key() const {
   // @lesson w1d1 MemTableIterator::key: the key under the skiplist position
@@ -17,8 +20,8 @@ std::string_view MemTableIterator::key() const {
 }
 
 std::string_view MemTableIterator::value() const {
-  // @lesson w1d1 MemTableIterator::value: the value under the skiplist position
-  return position_.value();
+  // @lesson w1d1 MemTableIterator::value: the value captured in value_ when the iterator reached this entry (not the skiplist's newest value, which a concurrent delete may change)
+  return value_;
   // @lesson end
 }
 
@@ -29,8 +32,9 @@ bool MemTableIterator::is_valid() const {
 }
 
 void MemTableIterator::next() {
-  // @lesson w1d1 MemTableIterator::next: advance the skiplist position
+  // @lesson w1d1 MemTableIterator::next: advance the skiplist position, then capture the value under it in value_ (when the position is valid)
   position_.next();
+  value_ = position_.valid() ? position_.value() : std::string_view();
   // @lesson end
 }
 

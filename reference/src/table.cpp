@@ -9,13 +9,6 @@
 
 namespace mini_lsm {
 
-namespace {
-
-// The footer: where the metadata starts and where the Bloom filter starts (u32 each).
-constexpr std::size_t kFooterSize = 2 * sizeof(std::uint32_t);
-
-}  // namespace
-
 void BlockMeta::encode(const std::vector<BlockMeta>& metas, std::string& out) {
   // @lesson w1d4 BlockMeta::encode: the number of blocks (u32), then per block: offset (u32), first key length (u16) and bytes, last key length (u16) and bytes
   put_u32(out, static_cast<std::uint32_t>(metas.size()));
@@ -56,16 +49,27 @@ SsTable::SsTable(OpenKey /*key*/, std::size_t id, std::shared_ptr<BlockCache> ca
 
 std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file) {
-  // @lesson w1d4 SsTable::open: read the footer (last 8 bytes), check that meta offset <= filter offset <= footer start, decode the block metadata, check it (at least one block, offsets from 0 ascending below the meta offset), and fill in first and last key
+  // @lesson w1d4 SsTable::open: read the footer (the last kSstFooterSize bytes), check its magic and format version, check that meta offset <= filter offset <= footer start, decode the block metadata, check it (at least one block, offsets from 0 ascending below the meta offset), and fill in first and last key
   const std::string path = file.path().string();
-  if (file.size() < kFooterSize) {
-    throw Corruption(path, 0, "an SST needs at least " + std::to_string(kFooterSize) + " bytes");
+  if (file.size() < kSstFooterSize) {
+    throw Corruption(path, 0,
+                     "an SST needs at least " + std::to_string(kSstFooterSize) + " bytes, not " +
+                         std::to_string(file.size()));
   }
-  const std::uint64_t footer_at = file.size() - kFooterSize;
-  const std::string footer = file.read(footer_at, kFooterSize);
+  const std::uint64_t footer_at = file.size() - kSstFooterSize;
+  const std::string footer = file.read(footer_at, kSstFooterSize);
   ByteReader footer_reader(footer, path, footer_at);
   const std::uint32_t meta_offset = footer_reader.u32();
   const std::uint32_t filter_offset = footer_reader.u32();
+  const std::uint32_t version = footer_reader.u32();
+  if (footer_reader.u32() != kSstMagic) {
+    throw Corruption(path, footer_at + 12, "not an SST file (its footer has no SST magic number)");
+  }
+  if (version != kSstFormatVersion) {
+    throw Corruption(path, footer_at + 8,
+                     "an SST of format version " + std::to_string(version) +
+                         ", but this engine reads version " + std::to_string(kSstFormatVersion));
+  }
   if (meta_offset > filter_offset || filter_offset > footer_at) {
     throw Corruption(path, footer_at,
                      "footer offsets " + std::to_string(meta_offset) + " and " +
@@ -187,8 +191,8 @@ std::size_t SsTableBuilder::estimated_size() const {
 }
 
 std::shared_ptr<SsTable> SsTableBuilder::build(std::size_t id, std::shared_ptr<BlockCache> cache,
-                                               const std::filesystem::path& path) {
-  // @lesson w1d4 SsTableBuilder::build: finish_block(), then lay out blocks | metadata | filter (empty for now) | meta offset (u32) | filter offset (u32), write it with FileObject::create and SsTable::open it
+                                               const std::filesystem::path& path, FileSystem& fs) {
+  // @lesson w1d4 SsTableBuilder::build: finish_block() and refuse an empty SST (InvalidArgument), then lay out blocks | metadata | filter (empty for now) | footer (meta offset, filter offset, kSstFormatVersion, kSstMagic: u32 each), write it with FileObject::create on `fs` and SsTable::open it
   finish_block();
   if (block_meta_.empty()) {
     throw InvalidArgument("an SST needs at least one entry");
@@ -209,7 +213,9 @@ std::shared_ptr<SsTable> SsTableBuilder::build(std::size_t id, std::shared_ptr<B
   }
   put_u32(bytes, static_cast<std::uint32_t>(meta_offset));
   put_u32(bytes, static_cast<std::uint32_t>(filter_offset));
-  return SsTable::open(id, std::move(cache), FileObject::create(path, bytes));
+  put_u32(bytes, kSstFormatVersion);
+  put_u32(bytes, kSstMagic);
+  return SsTable::open(id, std::move(cache), FileObject::create(path, bytes, fs));
   // @lesson end
 }
 

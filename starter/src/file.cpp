@@ -1,6 +1,5 @@
 #include "mini_lsm/file.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,31 +9,6 @@
 #include "mini_lsm/error.hpp"
 
 namespace mini_lsm {
-
-namespace {
-
-void write_all(int descriptor, std::string_view data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    const ssize_t written = ::write(descriptor, data.data(), data.size());
-    if (written < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      throw IoError(path.string(), errno, "cannot write");
-    }
-    data.remove_prefix(static_cast<std::size_t>(written));
-  }
-}
-
-std::uint64_t size_of(int descriptor, const std::filesystem::path& path) {
-  const off_t end = ::lseek(descriptor, 0, SEEK_END);
-  if (end < 0) {
-    throw IoError(path.string(), errno, "cannot find the size of");
-  }
-  return static_cast<std::uint64_t>(end);
-}
-
-}  // namespace
 
 Descriptor& Descriptor::operator=(Descriptor&& other) noexcept {
   if (this != &other) {
@@ -58,33 +32,42 @@ void Descriptor::reset(int descriptor) {
   descriptor_ = descriptor;
 }
 
-FileObject::FileObject(std::filesystem::path path, Descriptor descriptor, std::uint64_t size)
-    : path_(std::move(path)), descriptor_(std::move(descriptor)), size_(size) {}
+FileObject::FileObject(std::filesystem::path path, std::unique_ptr<RandomAccessFile> file)
+    : path_(std::move(path)), file_(std::move(file)), size_(file_->size()) {}
 
-FileObject FileObject::create(const std::filesystem::path& path, std::string_view data) {
-  Descriptor file(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (file.get() < 0) {
-    throw IoError(path.string(), errno, "cannot create");
-  }
-  try {
-    write_all(file.get(), data, path);
-    if (::fsync(file.get()) != 0) {
-      throw IoError(path.string(), errno, "cannot fsync");
-    }
-  } catch (...) {
-    ::unlink(path.c_str());  // a half-written file must not be mistaken for a good one later
-    throw;
-  }
-  return FileObject(path, std::move(file), data.size());
+std::filesystem::path temporary_path(const std::filesystem::path& path) {
+  std::filesystem::path temporary = path;
+  temporary += ".tmp";
+  return temporary;
 }
 
-FileObject FileObject::open(const std::filesystem::path& path) {
-  Descriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) {
-    throw IoError(path.string(), errno, "cannot open");
+FileObject FileObject::create(const std::filesystem::path& path, std::string_view data,
+                              FileSystem& fs) {
+  if (fs.exists(path)) {
+    throw IoError(path.string(), EEXIST, "cannot create");
   }
-  const std::uint64_t size = size_of(file.get(), path);
-  return FileObject(path, std::move(file), size);
+  const std::filesystem::path temporary = temporary_path(path);
+  if (fs.exists(temporary)) {
+    fs.remove(temporary);  // left by a crash or a failure in the middle of an earlier create
+  }
+  try {
+    const std::unique_ptr<WritableFile> file = fs.create(temporary);
+    file->append(data);
+    file->sync();
+  } catch (...) {
+    try {
+      fs.remove(temporary);  // a half-written file must not be mistaken for a good one later
+    } catch (const IoError&) {
+      // The first error is the one to report; a stray .tmp file is ignored and removed later.
+    }
+    throw;
+  }
+  fs.rename(temporary, path);
+  return open(path, fs);
+}
+
+FileObject FileObject::open(const std::filesystem::path& path, FileSystem& fs) {
+  return FileObject(path, fs.open_for_read(path));
 }
 
 std::string FileObject::read(std::uint64_t offset, std::uint64_t length) const {
@@ -93,33 +76,15 @@ std::string FileObject::read(std::uint64_t offset, std::uint64_t length) const {
                      "a read of " + std::to_string(length) + " bytes runs past the end of the " +
                          std::to_string(size_) + "-byte file");
   }
-  std::string bytes(length, '\0');
-  std::uint64_t done = 0;
-  while (done < length) {
-    const ssize_t got = ::pread(descriptor_.get(), bytes.data() + done, length - done,
-                                static_cast<off_t>(offset + done));
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got < 0) {
-      throw IoError(path_.string(), errno, "cannot read");
-    }
-    if (got == 0) {
-      throw Corruption(path_.string(), offset + done, "the file ended early (truncated?)");
-    }
-    done += static_cast<std::uint64_t>(got);
+  std::string bytes = file_->read(offset, length);
+  if (bytes.size() != length) {
+    throw Corruption(path_.string(), offset + bytes.size(), "the file ended early (truncated?)");
   }
   return bytes;
 }
 
-void sync_directory(const std::filesystem::path& directory) {
-  Descriptor handle(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (handle.get() < 0) {
-    throw IoError(directory.string(), errno, "cannot open directory");
-  }
-  if (::fsync(handle.get()) != 0) {
-    throw IoError(directory.string(), errno, "cannot fsync directory");
-  }
+void sync_directory(const std::filesystem::path& directory, FileSystem& fs) {
+  fs.sync_directory(directory);
 }
 
 }  // namespace mini_lsm

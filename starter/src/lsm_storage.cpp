@@ -1,90 +1,21 @@
 #include "mini_lsm/lsm_storage.hpp"
 
-#include <algorithm>
-#include <charconv>
-#include <exception>
-#include <iostream>
-#include <system_error>
 #include <utility>
 
 #include "mini_lsm/error.hpp"
-#include "mini_lsm/file.hpp"
+#include "mini_lsm/file_names.hpp"
 #include "mini_lsm/merge_iterator.hpp"
+#include "mini_lsm/sync_point.hpp"
 #include "mini_lsm/two_merge_iterator.hpp"
 
 namespace mini_lsm {
-
-namespace {
-
-// The id of an SST from its file name ("12.sst" -> 12), or nothing for any other file.
-std::optional<std::size_t> sstable_id_of(const std::filesystem::path& file) {
-  const std::string stem = file.stem().string();
-  std::size_t id = 0;
-  const auto [end, error] = std::from_chars(stem.data(), stem.data() + stem.size(), id);
-  if (file.extension() != ".sst" || stem.empty() || error != std::errc() ||
-      end != stem.data() + stem.size()) {
-    return std::nullopt;
-  }
-  return id;
-}
-
-// The ids of the SST files in `directory`, highest (newest) first.
-std::vector<std::size_t> sstable_ids_newest_first(const std::filesystem::path& directory) {
-  std::error_code error;
-  std::vector<std::size_t> ids;
-  for (std::filesystem::directory_iterator entry(directory, error), end; !error && entry != end;
-       entry.increment(error)) {
-    if (const auto id = sstable_id_of(entry->path()); id && entry->is_regular_file(error)) {
-      ids.push_back(*id);
-    }
-  }
-  if (error) {
-    throw IoError(directory.string(), error.value(), "cannot list the database directory");
-  }
-  std::sort(ids.rbegin(), ids.rend());
-  return ids;
-}
-
-}  // namespace
-
-std::unique_ptr<LsmStorage> LsmStorage::open(const std::filesystem::path& path,
-                                             LsmOptions options) {
-  return std::make_unique<LsmStorage>(path, options);
-}
-
-LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
-    : path_(path), options_(options) {
-  std::error_code error;
-  std::filesystem::create_directories(path_, error);
-  if (error) {
-    throw IoError(path_.string(), error.value(), "cannot create database directory");
-  }
-  if (options_.block_cache_blocks > 0) {
-    block_cache_ = std::make_shared<BlockCache>(options_.block_cache_blocks);
-  }
-  state_ = std::make_shared<LsmState>();
-  // SST files left by an earlier session (close() writes them from week 1 day 6 on).
-  if (const std::vector<std::size_t> ids = sstable_ids_newest_first(path_); !ids.empty()) {
-    load_sstables(ids);
-  }
-  auto initial = std::make_shared<LsmState>(*state_);
-  initial->memtable = std::make_shared<MemTable>(allocate_id());
-  state_ = std::move(initial);
-}
 
 LsmStorage::~LsmStorage() {
   stop_flush_thread();
 }
 
 std::filesystem::path LsmStorage::sst_path(std::size_t id) const {
-  return path_ / (std::to_string(id) + ".sst");
-}
-
-void LsmStorage::load_sstables(const std::vector<std::size_t>& ids) {
-  // TODO(w1d5): open each SST (SsTable::open with block_cache_ on FileObject::open(sst_path(id)))
-  //   into sstables, list the ids in the same order (newest first) in l0_sstables, and move
-  //   next_id_ past the highest id
-  throw ::mini_lsm::NotImplemented("w1d5", "LsmStorage::load_sstables");
+  return path_ / sst_file_name(id);
 }
 
 std::shared_ptr<const LsmState> LsmStorage::state() const {
@@ -116,9 +47,35 @@ FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
 }
 
 void LsmStorage::write(std::string_view key, std::string_view value) {
-  // TODO(w1d1): put into the current memtable; once its approximate size reaches
-  //   options_.target_sst_size, freeze_if_still_current()
-  throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::write");
+  const std::shared_ptr<MemTable> memtable = write_to_current_memtable(key, value);
+  sync_point::reach(sync_point::kAfterMemtableWrite, key);
+  // Outside any lock: freezing takes its own.
+  if (is_full(*memtable)) {
+    freeze_if_still_current(memtable);
+  }
+}
+
+std::shared_ptr<MemTable> LsmStorage::write_to_current_memtable(std::string_view key,
+                                                                std::string_view value) {
+  // TODO(w1d1): put into the current memtable (writable() of state()->memtable) and return it
+  throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::write_to_current_memtable");
+}
+
+bool LsmStorage::is_full(const MemTable& memtable) const {
+  // TODO(w1d1): the memtable's approximate size has reached options_.target_sst_size
+  throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::is_full");
+}
+
+std::shared_ptr<MemTable> LsmStorage::writable(const std::shared_ptr<const MemTable>& memtable) {
+  return std::const_pointer_cast<MemTable>(memtable);
+}
+
+void LsmStorage::publish(std::shared_ptr<const LsmState> next) {
+  {
+    const std::lock_guard lock(state_mutex_);
+    state_ = std::move(next);
+  }
+  wake_waiting_writers();
 }
 
 void LsmStorage::force_freeze_memtable() {
@@ -126,7 +83,7 @@ void LsmStorage::force_freeze_memtable() {
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::force_freeze_memtable");
 }
 
-void LsmStorage::freeze_if_still_current(const std::shared_ptr<MemTable>& memtable) {
+void LsmStorage::freeze_if_still_current(const std::shared_ptr<const MemTable>& memtable) {
   // TODO(w1d1): under state_change_mutex_, freeze only if `memtable` is still the current one
   //   (another writer may have frozen it already)
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::freeze_if_still_current");
@@ -134,55 +91,8 @@ void LsmStorage::freeze_if_still_current(const std::shared_ptr<MemTable>& memtab
 
 void LsmStorage::freeze_current_memtable(const std::lock_guard<std::mutex>& /*state_change*/) {
   // TODO(w1d1): build a new LsmState with a fresh memtable (allocate_id()) and the old one in front
-  //   of imm_memtables, then swap state_ under state_mutex_
+  //   of imm_memtables, then publish() it
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::freeze_current_memtable");
-}
-
-void LsmStorage::force_flush() {
-  // TODO(w1d6): under state_change_mutex_, take the oldest frozen memtable (the back of
-  //   imm_memtables), write_sstable() it unless it is empty, then publish a state without it and
-  //   with its SST in front of l0_sstables and in sstables
-  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::force_flush");
-}
-
-std::shared_ptr<SsTable> LsmStorage::write_sstable(const MemTable& memtable) const {
-  // TODO(w1d6): add every entry of the memtable (tombstones too) to an SsTableBuilder, build it at
-  //   sst_path(memtable.id()), then sync_directory() so the new file's name survives a crash
-  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::write_sstable");
-}
-
-bool LsmStorage::too_many_frozen_memtables() const {
-  // TODO(w1d6): more frozen memtables than options_.num_memtable_limit
-  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::too_many_frozen_memtables");
-}
-
-void LsmStorage::flush_loop(std::stop_token stop) {
-  // TODO(w1d6): until a stop is requested, sleep on flush_wanted_ until flush_wakeups_ changes,
-  //   then force_flush() while there are too many frozen memtables; report a failed flush on
-  //   std::cerr and carry on (the thread must not die)
-  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::flush_loop");
-}
-
-void LsmStorage::wake_flush_thread() {
-  {
-    // Counted under the lock, so a thread about to sleep sees it and does not sleep.
-    const std::lock_guard lock(flush_mutex_);
-    ++flush_wakeups_;
-  }
-  flush_wanted_.notify_one();
-}
-
-void LsmStorage::stop_flush_thread() {
-  if (flush_thread_.joinable()) {
-    flush_thread_.request_stop();
-    flush_thread_.join();
-  }
-}
-
-void LsmStorage::close() {
-  // TODO(w1d6): only the first call does anything (closed_); stop the flush thread, freeze the
-  //   current memtable even if it looks empty, then force_flush() until no memtable is frozen
-  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::close");
 }
 
 }  // namespace mini_lsm

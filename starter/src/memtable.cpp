@@ -8,7 +8,10 @@ namespace mini_lsm {
 
 MemTableIterator::MemTableIterator(std::shared_ptr<const SkipList> map, SkipList::Iterator position,
                                    Bound upper)
-    : map_(std::move(map)), position_(position), upper_(std::move(upper)) {}
+    : map_(std::move(map)),
+      position_(position),
+      upper_(std::move(upper)),
+      value_(position_.valid() ? position_.value() : std::string_view()) {}
 
 std::string_view MemTableIterator::key() const {
   // TODO(w1d1): the key under the skiplist position
@@ -16,7 +19,8 @@ std::string_view MemTableIterator::key() const {
 }
 
 std::string_view MemTableIterator::value() const {
-  // TODO(w1d1): the value under the skiplist position
+  // TODO(w1d1): the value captured in value_ when the iterator reached this entry (not the
+  //   skiplist's newest value, which a concurrent delete may change)
   throw ::mini_lsm::NotImplemented("w1d1", "MemTableIterator::value");
 }
 
@@ -26,7 +30,8 @@ bool MemTableIterator::is_valid() const {
 }
 
 void MemTableIterator::next() {
-  // TODO(w1d1): advance the skiplist position
+  // TODO(w1d1): advance the skiplist position, then capture the value under it in value_ (when the
+  //   position is valid)
   throw ::mini_lsm::NotImplemented("w1d1", "MemTableIterator::next");
 }
 

@@ -1,5 +1,7 @@
 #include "mini_lsm/skiplist.hpp"
 
+#include "mini_lsm/sync_point.hpp"
+
 namespace mini_lsm {
 
 // Publication protocol: a writer fully builds a node (key, value, next pointers) and only then
@@ -51,6 +53,7 @@ int SkipList::random_height() {
 }
 
 bool SkipList::insert(std::string_view key, std::string_view value) {
+  sync_point::reach(sync_point::kSkipListInsert, key);
   std::lock_guard lock(write_mutex_);
   const std::string* stored_value = &values_.emplace_back(value);
 

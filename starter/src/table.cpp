@@ -9,13 +9,6 @@
 
 namespace mini_lsm {
 
-namespace {
-
-// The footer: where the metadata starts and where the Bloom filter starts (u32 each).
-constexpr std::size_t kFooterSize = 2 * sizeof(std::uint32_t);
-
-}  // namespace
-
 void BlockMeta::encode(const std::vector<BlockMeta>& metas, std::string& out) {
   // TODO(w1d4): the number of blocks (u32), then per block: offset (u32), first key length (u16)
   //   and bytes, last key length (u16) and bytes
@@ -35,9 +28,10 @@ SsTable::SsTable(OpenKey /*key*/, std::size_t id, std::shared_ptr<BlockCache> ca
 
 std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file) {
-  // TODO(w1d4): read the footer (last 8 bytes), check that meta offset <= filter offset <= footer
-  //   start, decode the block metadata, check it (at least one block, offsets from 0 ascending
-  //   below the meta offset), and fill in first and last key
+  // TODO(w1d4): read the footer (the last kSstFooterSize bytes), check its magic and format
+  //   version, check that meta offset <= filter offset <= footer start, decode the block metadata,
+  //   check it (at least one block, offsets from 0 ascending below the meta offset), and fill in
+  //   first and last key
   throw ::mini_lsm::NotImplemented("w1d4", "SsTable::open");
 }
 
@@ -89,9 +83,10 @@ std::size_t SsTableBuilder::estimated_size() const {
 }
 
 std::shared_ptr<SsTable> SsTableBuilder::build(std::size_t id, std::shared_ptr<BlockCache> cache,
-                                               const std::filesystem::path& path) {
-  // TODO(w1d4): finish_block(), then lay out blocks | metadata | filter (empty for now) | meta
-  //   offset (u32) | filter offset (u32), write it with FileObject::create and SsTable::open it
+                                               const std::filesystem::path& path, FileSystem& fs) {
+  // TODO(w1d4): finish_block() and refuse an empty SST (InvalidArgument), then lay out blocks |
+  //   metadata | filter (empty for now) | footer (meta offset, filter offset, kSstFormatVersion,
+  //   kSstMagic: u32 each), write it with FileObject::create on `fs` and SsTable::open it
   throw ::mini_lsm::NotImplemented("w1d4", "SsTableBuilder::build");
 }
 

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 
 #include "mini_lsm/block_cache.hpp"
 #include "mini_lsm/bound.hpp"
+#include "mini_lsm/file_system.hpp"
 #include "mini_lsm/lsm_iterator.hpp"
 #include "mini_lsm/memtable.hpp"
 #include "mini_lsm/options.hpp"
@@ -28,16 +30,17 @@ namespace mini_lsm {
 
 /// The structure of the LSM tree at one instant. The engine never changes a published state: it
 /// builds a new one and swaps the pointer, so a reader's snapshot stays consistent for as long as
-/// the reader holds it.
+/// the reader holds it. Everything in it is read-only: only the engine writes, and only into the
+/// current memtable.
 struct LsmState {
   /// The memtable that receives writes.
-  std::shared_ptr<MemTable> memtable;
+  std::shared_ptr<const MemTable> memtable;
   /// Frozen memtables, newest first: they are only read from now on.
-  std::vector<std::shared_ptr<MemTable>> imm_memtables;
+  std::vector<std::shared_ptr<const MemTable>> imm_memtables;
   /// Ids of the level-0 SSTs, newest first. Their key ranges may overlap.
   std::vector<std::size_t> l0_sstables;
   /// Every open SST, by id.
-  std::map<std::size_t, std::shared_ptr<SsTable>> sstables;
+  std::map<std::size_t, std::shared_ptr<const SsTable>> sstables;
 };
 
 /// A key-value store organised as a log-structured merge tree.
@@ -45,22 +48,30 @@ struct LsmState {
 /// Thread safety: every public member may be called from several threads at once.
 class LsmStorage {
  public:
-  /// Opens (creating when needed) the database in directory `path`. From week 1 day 5 on, the
-  /// `<id>.sst` files already in the directory become the level-0 SSTs, the highest id newest;
-  /// a garbled one throws Corruption naming it. From week 1 day 6 on, a flush thread starts.
+  /// Opens (creating when needed) the database in directory `path`, and locks it: while this
+  /// engine lives, a second open of the same directory, from this process or another, throws
+  /// IoError naming `<path>/LOCK`. From week 1 day 5 on, the `<id>.sst` files already in the
+  /// directory become the level-0 SSTs, the highest id newest; a garbled one throws Corruption
+  /// naming it, and so does a name that looks like an SST's but is not one the engine writes
+  /// (`007.sst`, an id over kMaxFileId). Files left by an interrupted create (`*.tmp`) are
+  /// removed. From week 1 day 6 on, a flush thread starts.
   static std::unique_ptr<LsmStorage> open(const std::filesystem::path& path, LsmOptions options);
 
   LsmStorage(const std::filesystem::path& path, LsmOptions options);
   LsmStorage(const LsmStorage&) = delete;
   LsmStorage& operator=(const LsmStorage&) = delete;
-  /// Stops the flush thread. Memtables that close() did not flush are lost (until the WAL of
-  /// week 2), so call close() to keep them.
+  /// Stops the flush thread and releases the directory's lock. Memtables that close() did not
+  /// flush are lost (until the WAL of week 2), so call close() to keep them.
   ~LsmStorage();
 
   /// Writes `key` = `value`. Throws InvalidArgument for an empty value (use del()), a key over
-  /// kMaxKeySize or a value over kMaxValueSize; a rejected write changes nothing.
+  /// kMaxKeySize or a value over kMaxValueSize; a rejected write changes nothing. From week 1
+  /// day 6 on, waits while too many frozen memtables wait for the flush thread (a write stall),
+  /// and throws the error of a failed background flush: once one failed, every later write
+  /// throws that same error until the engine is opened again.
   void put(std::string_view key, std::string_view value);
-  /// Deletes `key` by writing a tombstone. Throws InvalidArgument for a key over kMaxKeySize.
+  /// Deletes `key` by writing a tombstone. Throws InvalidArgument for a key over kMaxKeySize;
+  /// stalls and throws a background error as put() does.
   void del(std::string_view key);
   /// The value of `key`, or std::nullopt when it was never written or was deleted.
   std::optional<std::string> get(std::string_view key) const;
@@ -77,9 +88,15 @@ class LsmStorage {
   /// drops the memtable. Does nothing when no memtable is frozen.
   void force_flush();
   /// Stops the flush thread, then freezes and flushes every memtable that holds data, so that
-  /// reopening the directory finds everything. Later calls do nothing. After close(), put()
-  /// and del() throw InvalidArgument; reads still work.
+  /// reopening the directory finds everything. If a flush fails, close() throws and nothing is
+  /// lost: the memtables stay in the engine and calling close() again retries. After a close()
+  /// that succeeded, later calls do nothing. From the first call on, put() and del() throw
+  /// InvalidArgument; reads still work.
   void close();
+
+  /// The first error of a background flush, which every later write throws; null while there
+  /// was none.
+  std::exception_ptr background_error() const;
 
   /// A consistent snapshot of the tree's structure, for inspection and tests.
   std::shared_ptr<const LsmState> state() const;
@@ -87,31 +104,63 @@ class LsmStorage {
   const std::filesystem::path& path() const { return path_; }
   /// The path of SST `id` in this database: `<path>/<id>.sst`.
   std::filesystem::path sst_path(std::size_t id) const;
+  /// The file system this engine reads and writes through.
+  FileSystem& file_system() const { return *fs_; }
   /// The cache that every SST of this engine reads its blocks through (null when disabled).
   const std::shared_ptr<BlockCache>& block_cache() const { return block_cache_; }
 
  private:
-  // Writes a value or a tombstone into the current memtable; freezes it once it is full.
+  // Writes a value or a tombstone: waits for room, puts it into the current memtable, and
+  // freezes that memtable once it is full.
   void write(std::string_view key, std::string_view value);
+  // Puts the entry into the current memtable and returns that memtable.
+  std::shared_ptr<MemTable> write_to_current_memtable(std::string_view key, std::string_view value);
+  // True once `memtable` holds enough bytes to be frozen.
+  bool is_full(const MemTable& memtable) const;
   // Freezes `memtable` if it is still the current one; called once it passed the target size.
-  void freeze_if_still_current(const std::shared_ptr<MemTable>& memtable);
+  void freeze_if_still_current(const std::shared_ptr<const MemTable>& memtable);
   // Moves the current memtable to the front of the frozen ones. Needs state_change_mutex_ held.
   void freeze_current_memtable(const std::lock_guard<std::mutex>& state_change);
+  // Replaces the published state with `next` and wakes writers waiting for room.
+  void publish(std::shared_ptr<const LsmState> next);
+  // A snapshot hands memtables out read-only so that nothing outside the engine writes into
+  // one; the engine, which made them all writable, takes that access back here.
+  static std::shared_ptr<MemTable> writable(const std::shared_ptr<const MemTable>& memtable);
   std::size_t allocate_id() { return next_id_.fetch_add(1); }
+
+  // open.cpp: the directory's files, read once by the constructor.
+  // Removes the `*.tmp` files that interrupted creates left behind.
+  void remove_temporary_files(const std::vector<std::string>& names);
+  // The ids of the SSTs among `names`, highest (newest) first; throws Corruption for a name that
+  // looks like an SST's but is not one the engine writes.
+  std::vector<std::size_t> sstable_ids_newest_first(const std::vector<std::string>& names) const;
   // Opens the SSTs `ids` (newest first, not empty) of the directory as level-0 SSTs and moves
   // next_id_ past their ids. Runs in the constructor, before anything else can see the state.
   void load_sstables(const std::vector<std::size_t>& ids);
+
+  // flush.cpp: writing memtables to SSTs, in the background.
   // Builds the SST of `memtable` in the directory and opens it.
   std::shared_ptr<SsTable> write_sstable(const MemTable& memtable) const;
   // The flush thread: waits until there are too many frozen memtables, then flushes them.
   void flush_loop(std::stop_token stop);
   bool too_many_frozen_memtables() const;
+  // True while so many memtables wait for the flush thread that writers must wait.
+  bool flush_backlog_is_full() const;
+  // Blocks a writer while flush_backlog_is_full(); throws the background error once there is one.
+  void wait_for_room_to_write();
+  // Records the first background error (later ones are dropped) and wakes waiting writers.
+  void set_background_error(std::exception_ptr error);
+  // Wakes the writers waiting in wait_for_room_to_write() so that they look again.
+  void wake_waiting_writers();
   // Tells the flush thread that the state changed.
   void wake_flush_thread();
   void stop_flush_thread();
 
   std::filesystem::path path_;
   LsmOptions options_;
+  std::shared_ptr<FileSystem> fs_;
+  // Held for the engine's lifetime: no second engine may open the directory.
+  std::unique_ptr<FileLock> directory_lock_;
   std::atomic<std::size_t> next_id_{0};
 
   // Held only to copy or replace the state pointer, never while doing work.
@@ -125,12 +174,22 @@ class LsmStorage {
   std::shared_mutex write_mutex_;
   std::shared_ptr<BlockCache> block_cache_;
 
+  // Stalled writers sleep on room_to_write_; a flush, a background error and close() wake them.
+  mutable std::mutex stall_mutex_;
+  std::condition_variable room_to_write_;
+  // Guarded by stall_mutex_.
+  std::exception_ptr background_error_;
+
   // The flush thread sleeps on flush_wanted_; writers wake it after a freeze.
   std::mutex flush_mutex_;
   std::condition_variable_any flush_wanted_;
   // Counts wake-ups (guarded by flush_mutex_), so that the thread never misses one.
   std::uint64_t flush_wakeups_ = 0;
+  // Set by the first close(): writes are refused from then on.
   std::atomic<bool> closed_{false};
+  // Serialises close() calls; guards close_finished_, set once a close() flushed everything.
+  std::mutex close_mutex_;
+  bool close_finished_ = false;
   // Declared last so that it stops before anything it uses is destroyed.
   std::jthread flush_thread_;
 };

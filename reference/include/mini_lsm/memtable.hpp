@@ -15,7 +15,10 @@
 namespace mini_lsm {
 
 /// Iterates the entries of one memtable inside a key range, tombstones included. It keeps the
-/// memtable's map alive, so it may outlive the MemTable object it came from.
+/// memtable's map alive, so it may outlive the MemTable object it came from. The value of an
+/// entry is the one it had when the iterator reached the entry: a later overwrite or delete of
+/// that key does not change what value() returns (a scan that checked "not a tombstone" must
+/// never then read one).
 class MemTableIterator final : public StorageIterator {
  public:
   MemTableIterator(std::shared_ptr<const SkipList> map, SkipList::Iterator position, Bound upper);
@@ -29,6 +32,9 @@ class MemTableIterator final : public StorageIterator {
   std::shared_ptr<const SkipList> map_;
   SkipList::Iterator position_;
   Bound upper_;
+  // The value under position_ when the iterator moved there. It points into the map, which
+  // never frees a value while it lives.
+  std::string_view value_;
 };
 
 /// A sorted in-memory table of key-value pairs. An empty value is a tombstone: the key was

@@ -1,10 +1,13 @@
-// Files of the database: whole-file writes, positioned reads and directory syncs (provided).
+// Files of the database: durable whole-file writes and positioned reads (provided).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "mini_lsm/file_system.hpp"
 
 namespace mini_lsm {
 
@@ -29,13 +32,17 @@ class Descriptor {
   int descriptor_;
 };
 
-/// An open, read-only file of the database. Closes its descriptor when destroyed.
+/// An open, read-only file of the database, read through a FileSystem.
 class FileObject {
  public:
-  /// Writes `data` to a new file at `path` (failing if it exists), fsyncs it, and opens it.
-  static FileObject create(const std::filesystem::path& path, std::string_view data);
+  /// Writes `data` as a new file at `path` atomically: it goes to `<path>.tmp`, is fsynced, and
+  /// is renamed to `path`, so a crash leaves either no file or the whole file (never a
+  /// half-written one) under `path`. Fails with IoError if `path` exists. The caller fsyncs the
+  /// directory to make the new name itself durable. Returns the file opened for reading.
+  static FileObject create(const std::filesystem::path& path, std::string_view data,
+                           FileSystem& fs = *posix_file_system());
   /// Opens an existing file.
-  static FileObject open(const std::filesystem::path& path);
+  static FileObject open(const std::filesystem::path& path, FileSystem& fs = *posix_file_system());
 
   /// Reads `length` bytes at `offset`. A range past the end of the file throws Corruption, since
   /// the engine only asks for ranges its own metadata promised.
@@ -44,14 +51,17 @@ class FileObject {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  FileObject(std::filesystem::path path, Descriptor descriptor, std::uint64_t size);
+  FileObject(std::filesystem::path path, std::unique_ptr<RandomAccessFile> file);
 
   std::filesystem::path path_;
-  Descriptor descriptor_;
+  std::unique_ptr<RandomAccessFile> file_;
   std::uint64_t size_ = 0;
 };
 
+/// The name under which FileObject::create writes `path` before renaming it: `<path>.tmp`.
+std::filesystem::path temporary_path(const std::filesystem::path& path);
+
 /// Fsyncs directory `directory`, so that files created or removed in it survive a crash.
-void sync_directory(const std::filesystem::path& directory);
+void sync_directory(const std::filesystem::path& directory, FileSystem& fs = *posix_file_system());
 
 }  // namespace mini_lsm

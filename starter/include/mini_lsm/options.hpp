@@ -2,6 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+
+#include "mini_lsm/file_system.hpp"
 
 namespace mini_lsm {
 
@@ -21,8 +24,14 @@ struct LsmOptions {
   /// The flush thread flushes the oldest frozen memtable while there are more frozen memtables
   /// than this (week 1 day 6).
   std::size_t num_memtable_limit = 2;
+  /// Writers wait (a write stall) while more than num_memtable_limit + max_flush_backlog
+  /// memtables are frozen, so that memory stays bounded when flushes fall behind (week 1 day 6).
+  std::size_t max_flush_backlog = 4;
   /// Bits per key of each SST's Bloom filter; 0 builds no filter (week 1 day 7).
   std::size_t bloom_bits_per_key = 10;
+  /// Every file operation of the engine goes through it; null means the real file system
+  /// (posix_file_system()). Tests pass one that records what is durable and injects faults.
+  std::shared_ptr<FileSystem> file_system;
 };
 
 }  // namespace mini_lsm

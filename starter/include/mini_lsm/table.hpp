@@ -37,10 +37,17 @@ struct BlockMeta {
                                        std::uint64_t file_offset);
 };
 
+/// The footer that ends every SST: meta offset (u32) | filter offset (u32) | format version
+/// (u32) | magic (u32). The magic tells an SST from any other file; the version tells which
+/// layout the rest of the file has (week 2 day 7's checksums make version 2).
+inline constexpr std::size_t kSstFooterSize = 16;
+/// The bytes "LSMT" read as a little-endian u32.
+inline constexpr std::uint32_t kSstMagic = 0x544D534C;
+inline constexpr std::uint32_t kSstFormatVersion = 1;
+
 /// An open SST file. Layout, integers little-endian:
 ///
-///     block 0 | ... | block n-1 | block metadata | Bloom filter | meta offset (u32) | filter
-///     offset (u32)
+///     block 0 | ... | block n-1 | block metadata | Bloom filter | footer (kSstFooterSize bytes)
 ///
 /// The filter section is empty when the SST has no Bloom filter. Only the metadata and the
 /// filter are kept in memory; blocks are read when needed, through the block cache.
@@ -107,9 +114,12 @@ class SsTableBuilder {
   std::size_t estimated_size() const;
   bool is_empty() const { return block_meta_.empty() && current_.is_empty(); }
 
-  /// Writes the SST to `path` (which must not exist), fsyncs it and opens it as SST `id`.
+  /// Writes the SST to `path` (which must not exist) with FileObject::create, so that a crash
+  /// never leaves a half-written file under `path`, and opens it as SST `id`. Throws
+  /// InvalidArgument when no entry was added: an SST is never empty.
   std::shared_ptr<SsTable> build(std::size_t id, std::shared_ptr<BlockCache> cache,
-                                 const std::filesystem::path& path);
+                                 const std::filesystem::path& path,
+                                 FileSystem& fs = *posix_file_system());
 
  private:
   // Appends the current block to data_ and records its metadata.

@@ -1,0 +1,158 @@
+// Writing memtables to SSTs: the flush, the flush thread, the write stall and close().
+#include <exception>
+#include <iostream>
+#include <utility>
+
+#include "mini_lsm/error.hpp"
+#include "mini_lsm/lsm_storage.hpp"
+
+namespace mini_lsm {
+
+void LsmStorage::force_flush() {
+  // @lesson w1d6 LsmStorage::force_flush: under state_change_mutex_, take the oldest frozen memtable (the back of imm_memtables), write_sstable() it unless it is empty, then publish() a state without it and with its SST in front of l0_sstables and in sstables
+  const std::lock_guard state_change(state_change_mutex_);
+  const std::shared_ptr<const LsmState> snapshot = state();
+  if (snapshot->imm_memtables.empty()) {
+    return;
+  }
+  const std::shared_ptr<const MemTable>& oldest = snapshot->imm_memtables.back();
+  std::shared_ptr<SsTable> table = oldest->is_empty() ? nullptr : write_sstable(*oldest);
+  auto next = std::make_shared<LsmState>(*snapshot);
+  next->imm_memtables.pop_back();
+  if (table) {
+    next->l0_sstables.insert(next->l0_sstables.begin(), table->id());
+    next->sstables.emplace(table->id(), std::move(table));
+  }
+  publish(std::move(next));
+  // @lesson end
+}
+
+std::shared_ptr<SsTable> LsmStorage::write_sstable(const MemTable& memtable) const {
+  // @lesson w1d6 LsmStorage::write_sstable: add every entry of the memtable (tombstones too) to an SsTableBuilder, build it at sst_path(memtable.id()) on *fs_, then fs_->sync_directory() so the new file's name survives a crash
+  SsTableBuilder builder(options_.block_size, options_.bloom_bits_per_key);
+  for (MemTableIterator entry = memtable.scan(Bound::unbounded(), Bound::unbounded());
+       entry.is_valid(); entry.next()) {
+    builder.add(entry.key(), entry.value());
+  }
+  std::shared_ptr<SsTable> table =
+      builder.build(memtable.id(), block_cache_, sst_path(memtable.id()), *fs_);
+  fs_->sync_directory(path_);
+  return table;
+  // @lesson end
+}
+
+bool LsmStorage::too_many_frozen_memtables() const {
+  // @lesson w1d6 LsmStorage::too_many_frozen_memtables: more frozen memtables than options_.num_memtable_limit
+  return state()->imm_memtables.size() > options_.num_memtable_limit;
+  // @lesson end
+}
+
+void LsmStorage::flush_loop(std::stop_token stop) {
+  // @lesson w1d6 LsmStorage::flush_loop: until a stop is requested, sleep on flush_wanted_ until flush_wakeups_ changes, then force_flush() while no stop is requested and there are too many frozen memtables; a flush that throws goes to set_background_error() and ends the loop (the error sticks)
+  std::uint64_t seen = 0;
+  while (true) {
+    {
+      std::unique_lock lock(flush_mutex_);
+      if (!flush_wanted_.wait(lock, stop, [&] { return flush_wakeups_ != seen; })) {
+        return;  // a stop was requested
+      }
+      seen = flush_wakeups_;
+    }
+    try {
+      while (!stop.stop_requested() && too_many_frozen_memtables()) {
+        force_flush();
+      }
+    } catch (...) {
+      // Retrying a failing disk in a loop helps nobody, and writers that went on would pile up
+      // frozen memtables in memory: the error sticks, and writes throw it until a reopen.
+      set_background_error(std::current_exception());
+      return;
+    }
+  }
+  // @lesson end
+}
+
+bool LsmStorage::flush_backlog_is_full() const {
+  // @lesson w1d6 LsmStorage::flush_backlog_is_full: more frozen memtables than options_.num_memtable_limit + options_.max_flush_backlog
+  return state()->imm_memtables.size() > options_.num_memtable_limit + options_.max_flush_backlog;
+  // @lesson end
+}
+
+void LsmStorage::wait_for_room_to_write() {
+  // @lesson w1d6 LsmStorage::wait_for_room_to_write: under stall_mutex_, wait on room_to_write_ until there is a background error, the engine is closed, or the flush backlog is no longer full; then rethrow the background error if there is one
+  std::unique_lock lock(stall_mutex_);
+  room_to_write_.wait(lock, [this] {
+    return background_error_ != nullptr || closed_.load() || !flush_backlog_is_full();
+  });
+  if (background_error_) {
+    std::rethrow_exception(background_error_);
+  }
+  // @lesson end
+}
+
+void LsmStorage::set_background_error(std::exception_ptr error) {
+  {
+    const std::lock_guard lock(stall_mutex_);
+    if (background_error_) {
+      return;  // the first error is the one that explains the others
+    }
+    background_error_ = error;
+  }
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& what) {
+    std::cerr << "mini-lsm: a background flush failed; writes fail until the engine is opened "
+                 "again: "
+              << what.what() << '\n';
+  }
+  room_to_write_.notify_all();
+}
+
+std::exception_ptr LsmStorage::background_error() const {
+  const std::lock_guard lock(stall_mutex_);
+  return background_error_;
+}
+
+void LsmStorage::wake_waiting_writers() {
+  // Taking the lock orders this wake-up after a writer's check of the state: a writer that saw a
+  // full backlog is already asleep, so notify_all() reaches it.
+  { const std::lock_guard lock(stall_mutex_); }
+  room_to_write_.notify_all();
+}
+
+void LsmStorage::wake_flush_thread() {
+  {
+    // Counted under the lock, so a thread about to sleep sees it and does not sleep.
+    const std::lock_guard lock(flush_mutex_);
+    ++flush_wakeups_;
+  }
+  flush_wanted_.notify_one();
+}
+
+void LsmStorage::stop_flush_thread() {
+  if (flush_thread_.joinable()) {
+    flush_thread_.request_stop();
+    flush_thread_.join();
+  }
+}
+
+void LsmStorage::close() {
+  // @lesson w1d6 LsmStorage::close: under close_mutex_, do nothing if an earlier close finished; else set closed_ (wake_waiting_writers()), stop the flush thread, freeze the current memtable even if it looks empty, force_flush() until no memtable is frozen, and only then mark the close finished (a close that threw can be retried and loses nothing)
+  const std::lock_guard closing(close_mutex_);
+  if (close_finished_) {
+    return;
+  }
+  closed_ = true;
+  wake_waiting_writers();  // a stalled writer wakes up to be refused
+  stop_flush_thread();
+  // Even an "empty" one: a writer may still be inside its put, and the freeze waits for it. An
+  // empty frozen memtable is dropped by force_flush() without writing a file.
+  force_freeze_memtable();
+  while (!state()->imm_memtables.empty()) {
+    force_flush();
+  }
+  close_finished_ = true;
+  // @lesson end
+}
+
+}  // namespace mini_lsm

@@ -1,0 +1,46 @@
+// Sync points (provided): named places in the engine where a test can run code of its own, to
+// park a thread there or to force one interleaving of threads every time, instead of hoping a
+// race shows up (the idea of RocksDB's TEST_SYNC_POINT).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace mini_lsm::sync_point {
+
+/// Called when the engine reaches the point, with a detail (such as the key being written).
+using Callback = std::function<void(std::string_view detail)>;
+
+/// Runs `callback` whenever any thread reaches the point `name`, until cleared. A test installs
+/// callbacks through Scoped rather than calling this directly.
+void set(std::string name, Callback callback);
+/// Removes the callback of `name`, if any.
+void clear(const std::string& name);
+
+/// Called by the engine at the point `name`. Costs one atomic load while no callback is set.
+/// The callback runs on the calling thread, without any lock of the sync points held.
+void reach(std::string_view name, std::string_view detail = {});
+
+/// Installs a callback for the lifetime of the object.
+class Scoped {
+ public:
+  Scoped(std::string name, Callback callback);
+  Scoped(const Scoped&) = delete;
+  Scoped& operator=(const Scoped&) = delete;
+  ~Scoped();
+
+ private:
+  std::string name_;
+};
+
+/// The points the engine reaches, and where.
+/// In SkipList::insert, before the entry goes in; the detail is the key.
+inline constexpr std::string_view kSkipListInsert = "SkipList::insert";
+/// In LsmStorage::put/del, after the write is in the memtable and before the engine decides
+/// whether to freeze it; the detail is the key.
+inline constexpr std::string_view kAfterMemtableWrite = "LsmStorage::write:after_memtable_write";
+/// In the flush thread, before each background flush.
+inline constexpr std::string_view kBeforeBackgroundFlush = "LsmStorage::flush_loop:before_flush";
+
+}  // namespace mini_lsm::sync_point
