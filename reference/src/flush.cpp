@@ -9,15 +9,19 @@
 namespace mini_lsm {
 
 void LsmStorage::force_flush() {
-  // @lesson w1d6 LsmStorage::force_flush: under state_change_mutex_, take the oldest frozen memtable (the back of imm_memtables), write_sstable() it unless it is empty, then publish() a state without it and with its SST in front of l0_sstables and in sstables
-  const std::lock_guard state_change(state_change_mutex_);
-  const std::shared_ptr<const LsmState> snapshot = state();
-  if (snapshot->imm_memtables.empty()) {
+  // @lesson w1d6 LsmStorage::force_flush: one flush at a time (flush_serial_mutex_); take the oldest frozen memtable (the back of imm_memtables) and write_sstable() it unless it is empty, WITHOUT state_change_mutex_ (writers must be able to freeze meanwhile); then under state_change_mutex_ publish() the state of that moment without that memtable and with its SST in front of l0_sstables and in sstables
+  const std::lock_guard one_flush_at_a_time(flush_serial_mutex_);
+  const std::shared_ptr<const LsmState> before = state();
+  if (before->imm_memtables.empty()) {
     return;
   }
-  const std::shared_ptr<const MemTable>& oldest = snapshot->imm_memtables.back();
+  const std::shared_ptr<const MemTable> oldest = before->imm_memtables.back();
   std::shared_ptr<SsTable> table = oldest->is_empty() ? nullptr : write_sstable(*oldest);
-  auto next = std::make_shared<LsmState>(*snapshot);
+
+  const std::lock_guard state_change(state_change_mutex_);
+  // Read the state again: freezes may have added memtables while the SST was written. Only a
+  // flush removes frozen memtables, and flushes take turns, so `oldest` is still the last one.
+  auto next = std::make_shared<LsmState>(*state());
   next->imm_memtables.pop_back();
   if (table) {
     next->l0_sstables.insert(next->l0_sstables.begin(), table->id());
@@ -28,14 +32,18 @@ void LsmStorage::force_flush() {
 }
 
 std::shared_ptr<SsTable> LsmStorage::write_sstable(const MemTable& memtable) const {
-  // @lesson w1d6 LsmStorage::write_sstable: add every entry of the memtable (tombstones too) to an SsTableBuilder, build it at sst_path(memtable.id()) on *fs_, then fs_->sync_directory() so the new file's name survives a crash
+  // @lesson w1d6 LsmStorage::write_sstable: add every entry of the memtable (tombstones too) to an SsTableBuilder; remove a file already at sst_path(memtable.id()) (an earlier attempt at this flush that failed after its rename); build it there on *fs_, then fs_->sync_directory() so the new file's name survives a crash
   SsTableBuilder builder(options_.block_size, options_.bloom_bits_per_key);
   for (MemTableIterator entry = memtable.scan(Bound::unbounded(), Bound::unbounded());
        entry.is_valid(); entry.next()) {
     builder.add(entry.key(), entry.value());
   }
-  std::shared_ptr<SsTable> table =
-      builder.build(memtable.id(), block_cache_, sst_path(memtable.id()), *fs_);
+  const std::filesystem::path path = sst_path(memtable.id());
+  // No published state names this id yet, so the file can only be a failed attempt's.
+  if (fs_->exists(path)) {
+    fs_->remove(path);
+  }
+  std::shared_ptr<SsTable> table = builder.build(memtable.id(), block_cache_, path, *fs_);
   fs_->sync_directory(path_);
   return table;
   // @lesson end

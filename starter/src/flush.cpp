@@ -9,16 +9,19 @@
 namespace mini_lsm {
 
 void LsmStorage::force_flush() {
-  // TODO(w1d6): under state_change_mutex_, take the oldest frozen memtable (the back of
-  //   imm_memtables), write_sstable() it unless it is empty, then publish() a state without it and
-  //   with its SST in front of l0_sstables and in sstables
+  // TODO(w1d6): one flush at a time (flush_serial_mutex_); take the oldest frozen memtable (the
+  //   back of imm_memtables) and write_sstable() it unless it is empty, WITHOUT state_change_mutex_
+  //   (writers must be able to freeze meanwhile); then under state_change_mutex_ publish() the
+  //   state of that moment without that memtable and with its SST in front of l0_sstables and in
+  //   sstables
   throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::force_flush");
 }
 
 std::shared_ptr<SsTable> LsmStorage::write_sstable(const MemTable& memtable) const {
-  // TODO(w1d6): add every entry of the memtable (tombstones too) to an SsTableBuilder, build it at
-  //   sst_path(memtable.id()) on *fs_, then fs_->sync_directory() so the new file's name survives a
-  //   crash
+  // TODO(w1d6): add every entry of the memtable (tombstones too) to an SsTableBuilder; remove a
+  //   file already at sst_path(memtable.id()) (an earlier attempt at this flush that failed after
+  //   its rename); build it there on *fs_, then fs_->sync_directory() so the new file's name
+  //   survives a crash
   throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::write_sstable");
 }
 

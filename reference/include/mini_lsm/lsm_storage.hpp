@@ -85,7 +85,8 @@ class LsmStorage {
   /// Freezes the current memtable (even a small one) and starts a new, empty one.
   void force_freeze_memtable();
   /// Writes the oldest frozen memtable to the level-0 SST `<id>.sst` (the memtable's id) and
-  /// drops the memtable. Does nothing when no memtable is frozen.
+  /// drops the memtable. Does nothing when no memtable is frozen. Writes and freezes go on
+  /// while the file is written. If it throws, nothing changed: the memtable stays frozen.
   void force_flush();
   /// Stops the flush thread, then freezes and flushes every memtable that holds data, so that
   /// reopening the directory finds everything. If a flush fails, close() throws and nothing is
@@ -166,8 +167,11 @@ class LsmStorage {
   // Held only to copy or replace the state pointer, never while doing work.
   mutable std::mutex state_mutex_;
   std::shared_ptr<const LsmState> state_;
-  // Serialises every change of structure (freeze, and later flush and compaction).
+  // Serialises every change of structure (freeze, flush, and later compaction). Held only to
+  // build and publish a new state, never while a file is written.
   std::mutex state_change_mutex_;
+  // Flushes take turns: each one writes the oldest frozen memtable, outside state_change_mutex_.
+  std::mutex flush_serial_mutex_;
   // Writers hold it shared while they put into the current memtable; a freeze holds it
   // exclusively while it swaps the memtable, so no put into a frozen memtable is still running
   // when that memtable gets flushed (week 1 day 6).
