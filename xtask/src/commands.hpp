@@ -39,6 +39,11 @@ int checkpoint(const Repo& repo, const std::string& through, const std::string& 
 int sync(const Repo& repo, bool check, bool force);
 int verify_chapters(const Repo& repo);
 
+// cmd_mutants.cpp
+/// Applies every mutant of mutants/*.txt (of `chapter` only, unless empty) to its chapter's
+/// checkpoint and runs that chapter's tests; fails when a chapter catches under `min_percent`.
+int mutants(const Repo& repo, const std::string& chapter, int min_percent);
+
 // cmd_doctor.cpp
 int doctor(const Repo& repo);
 

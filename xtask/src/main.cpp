@@ -125,6 +125,24 @@ int main(int argc, char** argv) {
       "every test of the next chapter fails, and the provided tests pass. Prints the matrix.");
   verify->callback([&] { action = xtask::verify_chapters; });
 
+  std::string mutant_chapter;
+  int min_percent = 90;
+  auto* mutants = app.add_subcommand(
+      "mutants", "Check that each chapter's tests catch the plausible bugs of mutants/*.txt");
+  mutants->footer(
+      "For each chapter (or only --chapter): renders its checkpoint into build/mutants/tree and\n"
+      "applies each of its mutants in turn (a plausible learner bug inside that chapter's lesson\n"
+      "regions, see mutants/README.md), rebuilds, and runs the chapter's own tests: a failing or\n"
+      "hanging test catches the mutant. Prints caught/total per chapter and the survivors. Exit\n"
+      "code 1 when a chapter catches under --min-score percent, or a mutant no longer applies.");
+  mutants->add_option("--chapter", mutant_chapter, "only this chapter, such as w1d4");
+  mutants->add_option("--min-score", min_percent, "the percentage every chapter must catch")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  mutants->callback([&] {
+    action = [&](const Repo& r) { return xtask::mutants(r, mutant_chapter, min_percent); };
+  });
+
   auto* demo = app.add_subcommand("demo", "Run the reference engine's CLI on a scripted session");
   demo->footer(
       "Builds mini-lsm-cli from reference/ (build/reference), runs the demo script against a "

@@ -1,0 +1,199 @@
+// mutants: apply each plausible learner bug of mutants/*.txt to its chapter's checkpoint, one at
+// a time, and count how many the chapter's own tests catch. The chapter matrix proves that each
+// day's tests need that day's code; this proves that they notice when that code is wrong.
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+
+#include "build.hpp"
+#include "commands.hpp"
+#include "fsutil.hpp"
+#include "mutants.hpp"
+#include "process.hpp"
+#include "text.hpp"
+#include "tree.hpp"
+
+namespace xtask {
+
+namespace {
+
+// A mutant whose tests ran longer than this is counted as caught (a hang is a failure), so the
+// whole run stays bounded even when a bug makes a test wait forever.
+constexpr int kTestTimeoutSeconds = 20;
+
+std::vector<Mutant> load_mutants(const Repo& repo) {
+  std::vector<Mutant> all;
+  const fs::path dir = repo.root() / "mutants";
+  for (const fs::path& file : list_files(dir)) {
+    if (file.extension() != ".txt") {
+      continue;
+    }
+    const std::string name = "mutants/" + file.string();
+    for (Mutant& mutant : parse_mutants(read_file(dir / file), name)) {
+      all.push_back(std::move(mutant));
+    }
+  }
+  return all;
+}
+
+const RenderedFile& find_file(const std::vector<RenderedFile>& files, const Mutant& mutant) {
+  for (const RenderedFile& file : files) {
+    if (file.path == mutant.file) {
+      return file;
+    }
+  }
+  throw std::runtime_error(mutant.origin + ": no file " + mutant.file.string() +
+                           " in the engine tree");
+}
+
+// The mutant must change code that the chapter itself adds: its `-` lines are in the checkpoint
+// of the chapter and not in the checkpoint before it.
+void check_belongs_to_chapter(const Mutant& mutant, const std::vector<RenderedFile>& at_chapter,
+                              const std::vector<RenderedFile>& before) {
+  apply_mutant(mutant, find_file(at_chapter, mutant).content);  // throws unless found once
+  for (const RenderedFile& file : before) {
+    if (file.path == mutant.file && count_occurrences("\n" + file.content, "\n" + mutant.find)) {
+      throw std::runtime_error(mutant.origin + ": mutant `" + mutant.name +
+                               "` changes code that exists before " + mutant.chapter.id() +
+                               ", so it is not that chapter's code");
+    }
+  }
+}
+
+enum class Verdict { caught, survived, invalid };
+
+struct Outcome {
+  const Mutant* mutant;
+  Verdict verdict;
+  std::string detail;
+};
+
+// Runs the chapter's tests, stopping at the first failure. True when every test passed.
+bool chapter_tests_pass(const fs::path& build_dir, Chapter chapter) {
+  Result result = run({.argv = {"ctest", "--test-dir", build_dir.string(), "-L",
+                                "^" + chapter.id() + "$", "--stop-on-failure", "--no-tests=error",
+                                "-j", "2", "--timeout", std::to_string(kTestTimeoutSeconds)},
+                       .output = Output::capture});
+  return result.ok();
+}
+
+Outcome try_mutant(const Mutant& mutant, const fs::path& tree, const fs::path& build_dir,
+                   const std::string& original) {
+  write_if_changed(tree / mutant.file, apply_mutant(mutant, original));
+  Outcome outcome{&mutant, Verdict::survived, {}};
+  if (!build_targets(build_dir, {test_target(mutant.chapter.id())}, Output::capture).ok()) {
+    outcome = {&mutant, Verdict::invalid, "does not compile"};
+  } else if (!chapter_tests_pass(build_dir, mutant.chapter)) {
+    outcome.verdict = Verdict::caught;
+  }
+  write_if_changed(tree / mutant.file, original);
+  return outcome;
+}
+
+std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
+                                 const std::vector<const Mutant*>& mutants,
+                                 std::optional<Chapter> previous) {
+  const std::vector<RenderedFile> files = render_reference(repo, chapter);
+  const std::vector<RenderedFile> before = render_reference(repo, previous);
+  for (const Mutant* mutant : mutants) {
+    check_belongs_to_chapter(*mutant, files, before);
+  }
+  EngineBuild build{.build_dir = repo.build_dir("mutants") / "build",
+                    .tree = repo.build_dir("mutants") / "tree",
+                    .tests = repo.tests()};
+  if (auto problem = out_dir_problem(repo, build.tree)) {
+    throw UsageError(*problem);
+  }
+  write_tree(files, build.tree);
+  if (!configure_engine(repo.root(), build) ||
+      !build_targets(build.build_dir, {test_target(chapter.id())}, Output::capture).ok()) {
+    throw std::runtime_error("checkpoint " + chapter.id() + " does not build");
+  }
+  if (!chapter_tests_pass(build.build_dir, chapter)) {
+    throw std::runtime_error("the tests of " + chapter.id() + " fail at its own checkpoint, " +
+                             "before any mutant: fix that first (./x verify-chapters)");
+  }
+  std::vector<Outcome> outcomes;
+  for (std::size_t index = 0; index < mutants.size(); ++index) {
+    const Mutant& mutant = *mutants[index];
+    std::cout << "  " << chapter.id() << " " << index + 1 << "/" << mutants.size() << " "
+              << mutant.name << ": " << std::flush;
+    outcomes.push_back(
+        try_mutant(mutant, build.tree, build.build_dir, find_file(files, mutant).content));
+    const Outcome& outcome = outcomes.back();
+    std::cout << (outcome.verdict == Verdict::caught     ? "caught"
+                  : outcome.verdict == Verdict::survived ? "SURVIVED"
+                                                         : "INVALID (" + outcome.detail + ")")
+              << "\n";
+  }
+  return outcomes;
+}
+
+std::string percent(int part, int whole) {
+  return whole == 0 ? "-" : std::to_string(part * 100 / whole) + "%";
+}
+
+}  // namespace
+
+int mutants(const Repo& repo, const std::string& only_chapter, int min_percent) {
+  const std::vector<Mutant> all = load_mutants(repo);
+  const std::vector<Chapter> chapters = repo.chapters();
+  std::optional<Chapter> wanted;
+  if (!only_chapter.empty()) {
+    wanted = parse_chapter(only_chapter);
+    if (!wanted) {
+      throw UsageError("bad chapter `" + only_chapter + "`; expected one like w1d4");
+    }
+  }
+  std::vector<std::vector<std::string>> table = {{"chapter", "mutants", "caught", "score"}};
+  std::vector<Outcome> failures;
+  bool below_goal = false;
+  std::optional<Chapter> previous;
+  const auto start = std::chrono::steady_clock::now();
+  for (const Chapter chapter : chapters) {
+    std::vector<const Mutant*> of_chapter;
+    for (const Mutant& mutant : all) {
+      if (mutant.chapter == chapter) {
+        of_chapter.push_back(&mutant);
+      }
+    }
+    if ((!wanted || *wanted == chapter)) {
+      std::cout << "mutants of " << chapter.id() << ": " << of_chapter.size() << "\n";
+      int caught = 0;
+      for (const Outcome& outcome : run_chapter(repo, chapter, of_chapter, previous)) {
+        caught += outcome.verdict == Verdict::caught ? 1 : 0;
+        if (outcome.verdict != Verdict::caught) {
+          failures.push_back(outcome);
+        }
+      }
+      const int total = static_cast<int>(of_chapter.size());
+      below_goal = below_goal || total == 0 || caught * 100 < min_percent * total;
+      table.push_back(
+          {chapter.id(), std::to_string(total), std::to_string(caught), percent(caught, total)});
+    }
+    previous = chapter;
+  }
+  if (wanted && table.size() == 1) {
+    throw UsageError("no chapter " + wanted->id() + " in tests/: " + describe_chapters(chapters));
+  }
+  std::cout << "\n" << format_table(table);
+  for (const Outcome& outcome : failures) {
+    std::cout << (outcome.verdict == Verdict::survived ? "survived: " : "invalid:  ")
+              << outcome.mutant->origin << " " << outcome.mutant->chapter.id() << " "
+              << outcome.mutant->name << ": " << outcome.mutant->description << "\n";
+  }
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  const bool invalid = std::any_of(failures.begin(), failures.end(), [](const Outcome& outcome) {
+    return outcome.verdict == Verdict::invalid;
+  });
+  std::cout << "mutants: " << seconds << " s; goal: at least " << min_percent
+            << "% caught in every chapter" << (below_goal ? " (NOT met)" : " (met)") << "\n";
+  return below_goal || invalid ? kExitFailed : kExitOk;
+}
+
+}  // namespace xtask

@@ -1,0 +1,46 @@
+// Mutants: plausible learner bugs, kept in mutants/*.txt, that `./x mutants` applies one at a time
+// to a chapter's checkpoint to measure whether that chapter's tests catch them.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lesson.hpp"
+
+namespace xtask {
+
+/// One plausible bug: in `file` (relative to an engine tree), the lines `find` (exactly once)
+/// become the lines `replace`.
+struct Mutant {
+  Chapter chapter;
+  std::string name;         ///< short id, unique in its chapter: "freeze-at-greater"
+  std::string description;  ///< one line: what the learner got wrong
+  std::filesystem::path file;
+  std::string find;     ///< whole lines, each ending in '\n'
+  std::string replace;  ///< whole lines, each ending in '\n'; empty deletes `find`
+  std::string origin;   ///< "mutants/w1d1.txt:12", for messages
+};
+
+/// Parses a mutants file. The format, one block per mutant, blocks separated by blank lines:
+///
+///     # a comment
+///     mutant w1d1 freeze-at-greater: freezes at > instead of >= the target size
+///     file src/lsm_storage.cpp
+///     -  return memtable.approximate_size() >= options_.target_sst_size;
+///     +  return memtable.approximate_size() > options_.target_sst_size;
+///
+/// `-` lines are found (their text after the `-`, indentation included), `+` lines replace
+/// them. Throws std::runtime_error naming `file_name` and the line for anything malformed.
+std::vector<Mutant> parse_mutants(std::string_view text, std::string_view file_name);
+
+/// How many times `needle` occurs in `haystack` (overlapping occurrences counted).
+std::size_t count_occurrences(std::string_view haystack, std::string_view needle);
+
+/// `content` with the single occurrence of mutant.find replaced by mutant.replace. Throws
+/// std::runtime_error naming the mutant when `find` does not occur exactly once.
+std::string apply_mutant(const Mutant& mutant, std::string_view content);
+
+}  // namespace xtask

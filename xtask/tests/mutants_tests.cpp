@@ -1,0 +1,99 @@
+// Tests of the mutants file format and of applying a mutant (xtask/src/mutants.hpp).
+#include "../src/mutants.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "../../tests/harness/catch.hpp"
+
+using xtask::apply_mutant;
+using xtask::count_occurrences;
+using xtask::Mutant;
+using xtask::parse_mutants;
+
+namespace {
+
+// The message of the error parse_mutants throws for `text`, or "" when it parses.
+std::string parse_error(const std::string& text) {
+  try {
+    parse_mutants(text, "m.txt");
+  } catch (const std::runtime_error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a mutants file parses into chapter, name, description, file and lines", "[mutants]") {
+  const auto mutants = parse_mutants(
+      "# bugs of day 1\n"
+      "\n"
+      "mutant w1d1 greater: freezes at > instead of >=\n"
+      "file src/a.cpp\n"
+      "-  return a >= b;\n"
+      "+  return a > b;\n"
+      "\n"
+      "mutant w1d2 drop-two: deletes two lines\n"
+      "file include/b.hpp\n"
+      "-x();\n"
+      "-y();\n",
+      "m.txt");
+  REQUIRE(mutants.size() == 2);
+  CHECK(mutants[0].chapter.id() == "w1d1");
+  CHECK(mutants[0].name == "greater");
+  CHECK(mutants[0].description == "freezes at > instead of >=");
+  CHECK(mutants[0].file == "src/a.cpp");
+  CHECK(mutants[0].find == "  return a >= b;\n");
+  CHECK(mutants[0].replace == "  return a > b;\n");
+  CHECK(mutants[0].origin == "m.txt:3");
+  CHECK(mutants[1].chapter.id() == "w1d2");
+  CHECK(mutants[1].find == "x();\ny();\n");
+  CHECK(mutants[1].replace.empty());
+}
+
+TEST_CASE("malformed mutants are refused with the file and line", "[mutants]") {
+  CHECK(parse_error("file src/a.cpp\n") ==
+        "m.txt:1: expected `mutant <chapter> <name>: "
+        "<description>`");
+  CHECK(parse_error("mutant w1d1 x\n") ==
+        "m.txt:1: expected `mutant <chapter> <name>: <description>`");
+  CHECK(parse_error("mutant w0d1 x: y\n") == "m.txt:1: bad chapter `w0d1`");
+  CHECK(parse_error("mutant w1d1 x: \n").find("needs a description") != std::string::npos);
+  CHECK(parse_error("mutant w1d1 x: y\n-a\n") ==
+        "m.txt:2: a `file` line must come before the "
+        "lines to change");
+  CHECK(parse_error("mutant w1d1 x: y\nfile f\n+a\n-b\n") ==
+        "m.txt:4: every `-` line comes before the `+` lines");
+  CHECK(parse_error("mutant w1d1 x: y\nfile f\n").find("no `-` line") != std::string::npos);
+  CHECK(parse_error("mutant w1d1 x: y\nfile f\n-a\n+a\n").find("changes nothing") !=
+        std::string::npos);
+  CHECK(parse_error("mutant w1d1 x: y\nfile f\n-a\n\nmutant w1d1 x: z\nfile f\n-b\n")
+            .find("two mutants of w1d1 are named `x`") != std::string::npos);
+  CHECK(parse_error("mutant w1d1 x: y\nfile f\nstray\n").find("m.txt:3:") == 0);
+}
+
+TEST_CASE("a mutant replaces whole lines that occur exactly once", "[mutants]") {
+  Mutant mutant;
+  mutant.name = "m";
+  mutant.origin = "m.txt:1";
+  mutant.file = "src/a.cpp";
+  mutant.chapter = {.week = 1, .day = 1};
+  mutant.find = "  b();\n";
+  mutant.replace = "  c();\n  d();\n";
+  CHECK(apply_mutant(mutant, "a();\n  b();\ne();\n") == "a();\n  c();\n  d();\ne();\n");
+  CHECK(apply_mutant(mutant, "  b();\n") == "  c();\n  d();\n");
+  // "x  b();" ends with the same text but is another line: it does not match.
+  CHECK_THROWS_WITH(apply_mutant(mutant, "x  b();\n"),
+                    "m.txt:1: the `-` lines of mutant `m` occur 0 times in src/a.cpp at checkpoint "
+                    "w1d1 (they must occur exactly once)");
+  CHECK_THROWS(apply_mutant(mutant, "  b();\n  b();\n"));
+  mutant.replace.clear();
+  CHECK(apply_mutant(mutant, "a();\n  b();\n") == "a();\n");
+}
+
+TEST_CASE("occurrences are counted, overlapping ones too", "[mutants]") {
+  CHECK(count_occurrences("aaa", "aa") == 2);
+  CHECK(count_occurrences("abc", "d") == 0);
+  CHECK(count_occurrences("\nx\ny\nx\n", "\nx\n") == 2);
+}
