@@ -15,8 +15,9 @@
 // - crash(mode) is the power cut: every directory's entries go back to its durable entries (so
 //   an unsynced create, rename or remove is undone, and a removed file whose removal was not
 //   synced comes back), and every file's bytes go back to its durable bytes, with what happens
-//   to the unsynced bytes chosen by the mode. Locks are released, and a dead machine (see
-//   crash_after()) comes back up.
+//   to the unsynced bytes chosen by the mode (bytes past the durable ones, appended since the
+//   last sync; a truncate that was not synced is undone whole). Locks are released, and a dead
+//   machine (see crash_after()) comes back up.
 //
 // Rules for tests: drop the engine (and every file handle, snapshot or table it gave out) before
 // calling crash(). A handle used after a crash throws std::logic_error, since no real program
