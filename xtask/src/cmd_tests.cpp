@@ -65,10 +65,10 @@ std::vector<LabelRun> run_labels(const fs::path& build_dir, const std::vector<st
 }
 
 int copy_test(const Repo& repo, ChapterFilter filter, const std::string& tree_spec) {
-  if (filter.week == 0) {
+  if (!filter.week) {
     throw UsageError("copy-test needs --week (and optionally --day)");
   }
-  auto chapters = select_chapters(repo.chapters(), filter);
+  auto chapters = select_chapters(repo.chapters(), filter, repo.listed_chapters());
   fs::path tree = repo.resolve_tree(tree_spec);
   if (is_within(tree, repo.reference())) {
     throw UsageError("reference/ runs the official tests in place: use ./x test --tree reference");
@@ -130,7 +130,7 @@ int test(const Repo& repo, ChapterFilter filter, const std::string& tree_spec,
          const std::string& sanitize) {
   auto chapters = repo.chapters();
   if (!filter.empty()) {
-    chapters = select_chapters(chapters, filter);
+    chapters = select_chapters(chapters, filter, repo.listed_chapters());
   }
   fs::path tree = repo.resolve_tree(tree_spec);
   EngineBuild build = official_suite_build(repo, tree, sanitize);
