@@ -100,6 +100,9 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
     return kExitFailed;
   }
   if (!build_targets(build.build_dir, {}).ok()) {
+    if (format == FormatResult::unformatted) {
+      std::cout << format_failure_summary(format, fs::current_path());
+    }
     std::cout << "error: " << repo.display(tree)
               << " does not compile: fix the first compiler error above, then run ./x scheck"
               << repo.tree_flag(tree) << " again\n";
@@ -108,7 +111,7 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
   auto runs = run_labels(build.build_dir, labels_of(chapters, tests, true), Output::tee);
   bool passed = report(repo.display(tree), runs);
   if (format == FormatResult::unformatted) {
-    std::cout << "error: formatting failed (see the clang-format output above)\n";
+    std::cout << format_failure_summary(format, fs::current_path());
   }
   return passed && format != FormatResult::unformatted ? kExitOk : kExitFailed;
 }
