@@ -116,11 +116,19 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
   return passed && format != FormatResult::unformatted ? kExitOk : kExitFailed;
 }
 
+std::string suite_build_name(const std::string& tree_name, const std::string& sanitize) {
+  if (sanitize.empty()) {
+    return tree_name == "reference" ? tree_name : "test-" + tree_name;
+  }
+  return (sanitize == "address" ? "asan-" : "tsan-") + tree_name;
+}
+
 EngineBuild official_suite_build(const Repo& repo, const fs::path& tree,
                                  const std::string& sanitize) {
-  std::string build_name = !sanitize.empty()          ? (sanitize == "address" ? "asan" : "tsan")
-                           : tree == repo.reference() ? "reference"
-                                                      : "test-" + tree.filename().string();
+  std::string build_name = suite_build_name(tree == repo.reference() ? "reference"
+                                            : tree == repo.starter() ? "starter"
+                                                                     : tree.filename().string(),
+                                            sanitize);
   // The reference is always warning-free, so build/reference uses -Werror (as its preset does).
   return {.build_dir = repo.build_dir(build_name),
           .tree = tree,

@@ -2,6 +2,7 @@
 #include "../src/build.hpp"
 
 #include "../../tests/harness/catch.hpp"
+#include "../src/commands.hpp"
 
 using xtask::cache_matches;
 using xtask::parse_cmake_cache;
@@ -69,4 +70,13 @@ TEST_CASE("reconfiguring is needed only when a wanted variable differs", "[xtask
   // Empty and OFF also match a variable the cache does not have.
   CHECK(cache_matches(cache, {{"MINI_LSM_SANITIZE", ""}, {"SOMETHING", "OFF"}}));
   CHECK_FALSE(cache_matches(cache, {{"MINI_LSM_SANITIZE", "address"}}));
+}
+
+TEST_CASE("every tree and sanitizer gets its own suite build folder", "[xtask]") {
+  CHECK(xtask::suite_build_name("reference", "") == "reference");
+  CHECK(xtask::suite_build_name("starter", "") == "test-starter");
+  CHECK(xtask::suite_build_name("reference", "address") == "asan-reference");
+  CHECK(xtask::suite_build_name("starter", "address") == "asan-starter");
+  CHECK(xtask::suite_build_name("reference", "thread") == "tsan-reference");
+  CHECK(xtask::suite_build_name("my-tree", "thread") == "tsan-my-tree");
 }
