@@ -23,8 +23,9 @@ std::uint32_t Bloom::hash(std::string_view key) {
 
 Bloom Bloom::build(const std::vector<std::uint32_t>& key_hashes, std::size_t bits_per_key) {
   // TODO(w1d7): size the bit array (bits_per_key per key, at least 64 bits, rounded up to whole
-  //   bytes), take k = round(bits_per_key * ln 2) probes (1..30), and set the k bits of every hash:
-  //   probe i sets bit (h + i * delta) % num_bits, delta = h rotated right by 17
+  //   bytes), take k = lround(bits_per_key * 0.69) probes (0.69 ~ ln 2), clamped to 1..30, and set
+  //   the k bits of every hash: probe i sets bit (h + i * delta) % num_bits, delta = h rotated
+  //   right by 17, with the sum in std::uint32_t so that it wraps at 32 bits
   throw ::mini_lsm::NotImplemented("w1d7", "Bloom::build");
 }
 

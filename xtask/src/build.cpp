@@ -106,7 +106,18 @@ Result build_targets(const fs::path& build_dir, const std::vector<std::string>& 
     argv.emplace_back("--target");
     argv.insert(argv.end(), targets.begin(), targets.end());
   }
-  return run({.argv = argv, .output = output});
+  return run({.argv = argv, .output = output, .drop_lines = noise_lines(), .status_lines = true});
+}
+
+const std::vector<std::string>& noise_lines() {
+  static const std::vector<std::string> kNoise = {
+      "Internal ctest changing into directory",
+      "-- GLOB mismatch!",
+      "-- Configuring done",
+      "-- Generating done",
+      "-- Build files have been written to",
+  };
+  return kNoise;
 }
 
 std::string test_target(std::string_view label) {
@@ -139,11 +150,27 @@ std::vector<std::string> passed_test_names(std::string_view output) {
   return names;
 }
 
+std::vector<std::string> timed_out_test_names(std::string_view output) {
+  static const std::regex kTimeout(R"(Test +#\d+: (.*?) ?\.*\s*\*\*\*Timeout)");
+  std::vector<std::string> names;
+  std::string text = strip_colors(output);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kTimeout);
+       it != std::sregex_iterator(); ++it) {
+    names.push_back((*it)[1].str());
+  }
+  return names;
+}
+
 std::string LabelRun::describe() const {
   if (!counts) {
     return "no test results (see the output above)";
   }
-  return std::to_string(counts->passed) + "/" + std::to_string(counts->total()) + " passed";
+  std::string text =
+      std::to_string(counts->passed) + "/" + std::to_string(counts->total()) + " passed";
+  if (!timed_out.empty()) {
+    text += ", " + std::to_string(timed_out.size()) + " timed out";
+  }
+  return text;
 }
 
 LabelRun run_label(const fs::path& build_dir, const std::string& label, Output output,
@@ -155,9 +182,10 @@ LabelRun run_label(const fs::path& build_dir, const std::string& label, Output o
   if (!label.empty()) {
     argv.insert(argv.end(), {"-L", "^" + label + "$"});
   }
-  auto result = run({.argv = argv, .output = output, .env = env});
+  auto result = run({.argv = argv, .output = output, .env = env, .drop_lines = noise_lines()});
   LabelRun label_run{label.empty() ? "all" : label, parse_ctest_summary(result.output),
                      std::move(result.output)};
+  label_run.timed_out = timed_out_test_names(label_run.output);
   // A non-zero exit although no test failed (e.g. --no-tests=error, a crash in CTest itself) is
   // not a pass: drop the counts so passed() is false.
   if (label_run.counts && label_run.counts->failed == 0 && !result.ok()) {
@@ -168,10 +196,21 @@ LabelRun run_label(const fs::path& build_dir, const std::string& label, Output o
 
 std::string summarize(const std::vector<LabelRun>& runs) {
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::vector<std::string>> timeouts;
   for (const auto& run : runs) {
     rows.push_back({run.label, run.describe(), run.passed() ? "" : "FAILED"});
+    for (const auto& name : run.timed_out) {
+      timeouts.push_back({run.label, name});
+    }
   }
-  return format_table(rows);
+  std::string text = format_table(rows);
+  if (!timeouts.empty()) {
+    text +=
+        "timed out (stopped after the per-test timeout; most likely a hang, such as a thread "
+        "that waits forever):\n" +
+        format_table(timeouts);
+  }
+  return text;
 }
 
 bool all_passed(const std::vector<LabelRun>& runs) {

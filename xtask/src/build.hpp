@@ -68,11 +68,21 @@ std::optional<TestCounts> parse_ctest_summary(std::string_view output);
 /// The names of the tests CTest reports as passed ("  1/12 Test  #1: name ....   Passed").
 std::vector<std::string> passed_test_names(std::string_view output);
 
+/// The names of the tests CTest killed for running longer than their timeout
+/// ("  3/12 Test  #3: name ..........***Timeout  20.01 sec").
+std::vector<std::string> timed_out_test_names(std::string_view output);
+
+/// Lines of CMake, Ninja and CTest output that say nothing to a learner: CTest's "Internal ctest
+/// changing into directory", CMake's "GLOB mismatch!" when a file was added, and the chatter of
+/// the reconfiguration that follows it.
+const std::vector<std::string>& noise_lines();
+
 /// The outcome of running one label's tests.
 struct LabelRun {
   std::string label;
   std::optional<TestCounts> counts;  ///< nullopt: CTest found no tests or printed no summary
   std::string output;
+  std::vector<std::string> timed_out = {};  ///< tests killed by their timeout
   bool passed() const { return counts && counts->all_passed(); }
   /// "3/12 passed", or why there are no counts.
   std::string describe() const;
@@ -83,7 +93,8 @@ struct LabelRun {
 LabelRun run_label(const fs::path& build_dir, const std::string& label, Output output,
                    const std::vector<std::pair<std::string, std::string>>& env = {});
 
-/// A per-label summary table ("  w1d1   3/12 passed") and whether every label passed.
+/// A per-label summary table ("  w1d1   3/12 passed"), then the tests that timed out, by name,
+/// and whether every label passed.
 std::string summarize(const std::vector<LabelRun>& runs);
 bool all_passed(const std::vector<LabelRun>& runs);
 

@@ -45,9 +45,10 @@ std::vector<CiCheck> checks(const Repo& repo) {
   EngineBuild clang = reference_build(repo, "ci/clang");
   clang.werror = true;
   clang.cxx_compiler = "clang++";
-  EngineBuild asan = reference_build(repo, "asan");
+  // The same folders as ./x test --sanitize uses for the reference, so neither rebuilds the other.
+  EngineBuild asan = reference_build(repo, suite_build_name("reference", "address"));
   asan.sanitize = "address";
-  EngineBuild tsan = reference_build(repo, "tsan");
+  EngineBuild tsan = reference_build(repo, suite_build_name("reference", "thread"));
   tsan.sanitize = "thread";
 
   return {

@@ -65,10 +65,10 @@ std::vector<LabelRun> run_labels(const fs::path& build_dir, const std::vector<st
 }
 
 int copy_test(const Repo& repo, ChapterFilter filter, const std::string& tree_spec) {
-  if (filter.week == 0) {
+  if (!filter.week) {
     throw UsageError("copy-test needs --week (and optionally --day)");
   }
-  auto chapters = select_chapters(repo.chapters(), filter);
+  auto chapters = select_chapters(repo.chapters(), filter, repo.listed_chapters());
   fs::path tree = repo.resolve_tree(tree_spec);
   if (is_within(tree, repo.reference())) {
     throw UsageError("reference/ runs the official tests in place: use ./x test --tree reference");
@@ -100,6 +100,9 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
     return kExitFailed;
   }
   if (!build_targets(build.build_dir, {}).ok()) {
+    if (format == FormatResult::unformatted) {
+      std::cout << format_failure_summary(format, fs::current_path());
+    }
     std::cout << "error: " << repo.display(tree)
               << " does not compile: fix the first compiler error above, then run ./x scheck"
               << repo.tree_flag(tree) << " again\n";
@@ -108,16 +111,24 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
   auto runs = run_labels(build.build_dir, labels_of(chapters, tests, true), Output::tee);
   bool passed = report(repo.display(tree), runs);
   if (format == FormatResult::unformatted) {
-    std::cout << "error: formatting failed (see the clang-format output above)\n";
+    std::cout << format_failure_summary(format, fs::current_path());
   }
   return passed && format != FormatResult::unformatted ? kExitOk : kExitFailed;
 }
 
+std::string suite_build_name(const std::string& tree_name, const std::string& sanitize) {
+  if (sanitize.empty()) {
+    return tree_name == "reference" ? tree_name : "test-" + tree_name;
+  }
+  return (sanitize == "address" ? "asan-" : "tsan-") + tree_name;
+}
+
 EngineBuild official_suite_build(const Repo& repo, const fs::path& tree,
                                  const std::string& sanitize) {
-  std::string build_name = !sanitize.empty()          ? (sanitize == "address" ? "asan" : "tsan")
-                           : tree == repo.reference() ? "reference"
-                                                      : "test-" + tree.filename().string();
+  std::string build_name = suite_build_name(tree == repo.reference() ? "reference"
+                                            : tree == repo.starter() ? "starter"
+                                                                     : tree.filename().string(),
+                                            sanitize);
   // The reference is always warning-free, so build/reference uses -Werror (as its preset does).
   return {.build_dir = repo.build_dir(build_name),
           .tree = tree,
@@ -130,7 +141,7 @@ int test(const Repo& repo, ChapterFilter filter, const std::string& tree_spec,
          const std::string& sanitize) {
   auto chapters = repo.chapters();
   if (!filter.empty()) {
-    chapters = select_chapters(chapters, filter);
+    chapters = select_chapters(chapters, filter, repo.listed_chapters());
   }
   fs::path tree = repo.resolve_tree(tree_spec);
   EngineBuild build = official_suite_build(repo, tree, sanitize);

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "error.hpp"
 #include "fsutil.hpp"
+#include "testlist.hpp"
 #include "text.hpp"
 #include "tree.hpp"
 
@@ -81,22 +82,60 @@ int checkpoint(const Repo& repo, const std::string& through_text, const std::str
   return kExitOk;
 }
 
-int sync(const Repo& repo, bool check, bool force) {
-  if (!check) {
-    return checkpoint(repo, "none", repo.starter().string(), force);
+namespace {
+
+/// `./x sync --check` of the chapter pages: true when each page's generated list of tests is
+/// what tests/ holds; otherwise prints a diff per page.
+bool check_chapter_pages(const Repo& repo) {
+  auto pages = updated_chapter_pages(repo.root(), repo.tests());
+  TempDir generated("mini-lsm-pages");
+  bool ok = true;
+  for (const auto& page : pages) {
+    if (!page.changed) {
+      continue;
+    }
+    ok = false;
+    std::string name = page.page.generic_string();
+    write_if_changed(generated.path() / page.page, page.content);
+    run({.argv = {"diff", "-u", "--label", name, "--label", "generated/" + name,
+                  (repo.root() / page.page).string(), (generated.path() / page.page).string()}});
   }
+  if (ok) {
+    std::cout << "the chapter pages list exactly the tests in tests/\n";
+  } else {
+    std::cout << "error: the list of tests in a chapter page differs from tests/: run ./x sync\n";
+  }
+  return ok;
+}
+
+/// `./x sync` of the chapter pages: rewrites the generated list of tests of each page.
+void write_chapter_pages(const Repo& repo) {
+  int written = 0;
+  auto pages = updated_chapter_pages(repo.root(), repo.tests());
+  for (const auto& page : pages) {
+    if (page.changed) {
+      write_if_changed(repo.root() / page.page, page.content);
+      std::cout << "updated the list of tests in " << page.page.generic_string() << "\n";
+      ++written;
+    }
+  }
+  std::cout << "chapter pages: " << written << " of " << pages.size() << " updated\n";
+}
+
+/// `./x sync --check` of starter/: true when it is what checkpoint none would write.
+bool check_starter(const Repo& repo) {
   std::error_code ec;
   if (!fs::exists(repo.starter() / kTreeMarker, ec)) {
     std::cout << "error: starter/ has never been generated (it has no " << kTreeMarker
               << "): run ./x sync\n";
-    return kExitFailed;
+    return false;
   }
   TempDir generated("mini-lsm-sync");
   write_tree(render_reference(repo, std::nullopt), generated.path());
   auto drift = differing_files(generated.path(), repo.starter(), {"tests"});
   if (drift.empty()) {
     std::cout << "starter/ is up to date with reference/\n";
-    return kExitOk;
+    return true;
   }
   for (const auto& file : drift) {
     std::string name = file.string();
@@ -104,7 +143,20 @@ int sync(const Repo& repo, bool check, bool force) {
                   (generated.path() / file).string(), (repo.starter() / file).string()}});
   }
   std::cout << "error: starter/ is out of date with reference/: run ./x sync\n";
-  return kExitFailed;
+  return false;
+}
+
+}  // namespace
+
+int sync(const Repo& repo, bool check, bool force) {
+  if (!check) {
+    int code = checkpoint(repo, "none", repo.starter().string(), force);
+    write_chapter_pages(repo);
+    return code;
+  }
+  bool starter_ok = check_starter(repo);
+  bool pages_ok = check_chapter_pages(repo);
+  return starter_ok && pages_ok ? kExitOk : kExitFailed;
 }
 
 int verify_chapters(const Repo& repo) {

@@ -23,9 +23,15 @@ int test(const Repo& repo, ChapterFilter filter, const std::string& tree,
 void copy_official_tests(const Repo& repo, const std::vector<Chapter>& chapters,
                          const std::filesystem::path& tests_dir, bool verbose);
 
+/// The build folder (under build/) of the official suite for a tree and a sanitizer, one per
+/// pair so that switching between them never rebuilds everything: "reference" for the reference,
+/// "test-<tree>" for another tree, "asan-<tree>" or "tsan-<tree>" under a sanitizer ("address" or
+/// "thread"). The tree is "reference", "starter" or the name of its directory.
+std::string suite_build_name(const std::string& tree_name, const std::string& sanitize);
+
 /// How `./x test` builds `tree` against the official tests/ (and `./x demo` the reference), so that
 /// both share build/reference instead of reconfiguring it back and forth: build/reference with
-/// -Werror for the reference, build/asan or build/tsan for a sanitizer, else build/test-<name>.
+/// -Werror for the reference, else the folder suite_build_name() names.
 EngineBuild official_suite_build(const Repo& repo, const std::filesystem::path& tree,
                                  const std::string& sanitize);
 

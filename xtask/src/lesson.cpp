@@ -169,6 +169,7 @@ class Parser {
   Stop parse_body(std::vector<Item>& body, std::optional<Chapter> enclosing);
   std::unique_ptr<Region> parse_region(const Marker& opening, Line line);
   std::optional<Marker> read_marker(Line line) const;
+  void read_hint_continuation(Marker& marker);
   Marker parse_directive(std::string_view directive, int line) const;
   Marker parse_after_chapter(Chapter chapter, std::string_view rest, int line) const;
   void check_live(const std::vector<Item>& body, std::string_view where) const;
@@ -205,6 +206,7 @@ Parser::Stop Parser::parse_body(std::vector<Item>& body, std::optional<Chapter> 
       body.push_back({line, nullptr});
       continue;
     }
+    read_hint_continuation(*marker);
     if (marker->directive == Directive::kReplaces || marker->directive == Directive::kEnd) {
       return {marker, line};
     }
@@ -272,6 +274,40 @@ void Parser::check_archived(const Variant& variant, Chapter replaced_by) const {
 
 // ---------------------------------------------------------------------------------------------
 // Marker lines: indentation, `//`, optional spaces, `@lesson`, the directive, nothing else.
+
+// A hint goes on over the comment lines right after its marker that are, after indentation,
+// `//`, at least kContinuationSpaces spaces, then text: `//   more of the hint`.
+constexpr std::size_t kContinuationSpaces = 3;
+
+// The text of a hint's continuation line, or nullopt when `text` is not one.
+std::optional<std::string_view> continuation_text(std::string_view text) {
+  std::string_view rest = trim_left(text);
+  if (!rest.starts_with("//") || rest.find("@lesson") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  rest.remove_prefix(2);
+  std::size_t spaces = std::min(rest.find_first_not_of(' '), rest.size());
+  if (spaces < kContinuationSpaces || is_blank(rest)) {
+    return std::nullopt;
+  }
+  return trim(rest);
+}
+
+// Appends the continuation lines that follow a marker with a hint to that hint.
+void Parser::read_hint_continuation(Marker& marker) {
+  if (marker.directive != Directive::kStub && marker.directive != Directive::kReplaces) {
+    return;
+  }
+  while (next_ < lines_.size()) {
+    std::optional<std::string_view> more = continuation_text(lines_[next_].text);
+    if (!more) {
+      return;
+    }
+    marker.hint += " ";
+    marker.hint += *more;
+    ++next_;
+  }
+}
 
 // The directive of a marker line, or nullopt if `text` is not a marker line.
 std::optional<std::string_view> marker_directive(std::string_view text) {

@@ -3,6 +3,8 @@
 // A region is opened by a marker line `// @lesson <chapter> <function>: <hint>` (a stub region) or
 // `// @lesson <chapter> solution-only` (a drop region), may continue with
 // `// @lesson <chapter> replaces: <hint>` (a newer variant), and is closed by `// @lesson end`.
+// A hint goes on over the comment lines right after its marker that start with `//` and at least
+// three spaces (`//   more of the hint`).
 // Rendering a file through chapter T keeps the newest variant whose chapter is <= T and turns a
 // region whose first chapter is later than T into a stub (or into nothing, for a drop region).
 // CONTRIBUTING.md at the repository root describes the syntax and the rules in full.

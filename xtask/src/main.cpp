@@ -4,6 +4,7 @@
 #include <functional>
 #include <iostream>
 
+#include "cli.hpp"
 #include "commands.hpp"
 #include "error.hpp"
 
@@ -12,13 +13,82 @@ namespace {
 using xtask::ChapterFilter;
 using xtask::Repo;
 
-/// --week/--day options on `command`, filling `filter`.
-void add_chapter_options(CLI::App& command, ChapterFilter& filter, const std::string& what) {
-  auto* week = command.add_option("--week", filter.week, "week of the chapters " + what)
-                   ->check(CLI::Range(1, 9));
-  command.add_option("--day", filter.day, "day of the chapter (needs --week)")
-      ->check(CLI::Range(1, 9))
-      ->needs(week);
+/// The --week/--day options of one command; the values are checked against the chapters that
+/// exist (select_chapters), not against a fixed range, so that the message can name them.
+struct ChapterOptions {
+  int week = 0;
+  int day = 0;
+  std::vector<std::pair<CLI::Option*, CLI::Option*>> added;
+
+  void add_to(CLI::App& command, const std::string& what) {
+    auto* week_option = command.add_option("--week", week, "week of the chapters " + what);
+    auto* day_option =
+        command.add_option("--day", day, "day of the chapter (needs --week)")->needs(week_option);
+    added.emplace_back(week_option, day_option);
+  }
+
+  /// The filter of the command that was parsed.
+  ChapterFilter filter() const {
+    ChapterFilter filter;
+    for (const auto& [week_option, day_option] : added) {
+      if (week_option->count() > 0) {
+        filter.week = week;
+      }
+      if (day_option->count() > 0) {
+        filter.day = day;
+      }
+    }
+    return filter;
+  }
+};
+
+std::vector<xtask::OptionInfo> options_of(const CLI::App& command) {
+  std::vector<xtask::OptionInfo> options;
+  for (const CLI::Option* option : command.get_options()) {
+    xtask::OptionInfo info{{}, option->get_type_size_max() > 0};
+    for (const auto& name : option->get_snames()) {
+      info.names.push_back("-" + name);
+    }
+    for (const auto& name : option->get_lnames()) {
+      info.names.push_back("--" + name);
+    }
+    options.push_back(std::move(info));
+  }
+  return options;
+}
+
+/// Checks the command and its options before CLI11 does, for messages that say what exists.
+/// Throws UsageError for an unknown command or option.
+void check_command_line(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto index = xtask::command_index(args);
+  std::vector<xtask::CommandInfo> commands;
+  const CLI::App* command = nullptr;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    commands.push_back({sub->get_name(), sub->get_description()});
+    if (index && sub->get_name() == args[*index]) {
+      command = sub;
+    }
+  }
+  if (!index) {
+    // Nothing, or only the --root DIR that ./x passes: list the commands. Anything else (--help,
+    // a bad global option) is CLI11's to answer.
+    bool only_root = args.empty() || (args.size() == 2 && args[0] == "--root");
+    if (only_root) {
+      throw xtask::UsageError(xtask::unknown_command_message("", commands));
+    }
+    return;
+  }
+  if (!command) {
+    throw xtask::UsageError(xtask::unknown_command_message(args[*index], commands));
+  }
+  auto options = options_of(*command);
+  std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(*index) + 1, args.end());
+  auto known = options;
+  known.push_back({{"--root"}, true});  // the global option, also accepted after the command
+  if (auto unknown = xtask::unknown_option(rest, known)) {
+    throw xtask::UsageError(xtask::unknown_option_message(args[*index], *unknown, options));
+  }
 }
 
 }  // namespace
@@ -36,6 +106,7 @@ int main(int argc, char** argv) {
 
   std::function<int(const Repo&)> action;
   ChapterFilter filter;
+  ChapterOptions chapter_options;
   std::string tree = "starter";
   std::string test_tree = "reference";
   std::string sanitize;
@@ -50,7 +121,7 @@ int main(int argc, char** argv) {
       "Copies tests/harness/*, tests/provided/* and tests/weekW/dayD_*.cpp (every day of the week\n"
       "when --day is omitted) into DIR/tests/, keeping their relative paths. Files already up to\n"
       "date are left alone, so running it twice is harmless. Then run ./x scheck.");
-  add_chapter_options(*copy, filter, "to copy (required)");
+  chapter_options.add_to(*copy, "to copy (required)");
   copy->get_option("--week")->required();
   copy->add_option("--tree", tree, "the tree to copy into: starter or a directory")
       ->capture_default_str();
@@ -73,7 +144,7 @@ int main(int argc, char** argv) {
       "Builds only the test executables needed and runs the official suite from tests/ (never a\n"
       "tree's own copies): every chapter plus the provided tests by default, or the chapters\n"
       "chosen with --week/--day. Prints a per-chapter table; exit code 1 when a test fails.");
-  add_chapter_options(*test, filter, "to test (default: all)");
+  chapter_options.add_to(*test, "to test (default: all)");
   test->add_option("--tree", test_tree, "reference, starter or a directory holding a tree")
       ->capture_default_str();
   test->add_option("--sanitize", sanitize, "build with address (ASan+UBSan) or thread (TSan)")
@@ -166,11 +237,18 @@ int main(int argc, char** argv) {
   ci->callback([&] { action = xtask::ci; });
 
   try {
+    check_command_line(app, argc, argv);
+  } catch (const xtask::UsageError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return xtask::kExitUsage;
+  }
+  try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? xtask::kExitOk : xtask::kExitUsage;
   }
+  filter = chapter_options.filter();
 
   try {
     return action(Repo(root));

@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -96,8 +98,16 @@ Pipe make_pipe() {
   fail_in_child(error_fd);
 }
 
+void show(std::string_view text) {
+  if (!text.empty()) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  }
+}
+
 /// Feeds `input` to the child's stdin and collects its output until it closes both pipes.
-std::string pump(Fd& to_child, std::string_view input, Fd& from_child, bool echo) {
+std::string pump(Fd& to_child, std::string_view input, Fd& from_child, bool echo,
+                 LineFilter* filter) {
   std::string output;
   std::size_t written = 0;
   if (to_child && input.empty()) {
@@ -148,12 +158,27 @@ std::string pump(Fd& to_child, std::string_view input, Fd& from_child, bool echo
           from_child.reset();
           continue;
         }
-        output.append(buffer, static_cast<std::size_t>(n));
+        std::string_view chunk(buffer, static_cast<std::size_t>(n));
+        if (!filter) {
+          output += chunk;
+          if (echo) {
+            show(chunk);
+          }
+          continue;
+        }
+        std::string lines = filter->feed(chunk);
+        output += lines;
         if (echo) {
-          std::fwrite(buffer, 1, static_cast<std::size_t>(n), stdout);
-          std::fflush(stdout);
+          show(filter->display(lines));
         }
       }
+    }
+  }
+  if (filter) {
+    std::string rest = filter->finish();
+    output += rest;
+    if (echo) {
+      show(filter->display(rest) + filter->end_display());
     }
   }
   return output;
@@ -227,10 +252,18 @@ Result run(const Command& command) {
   if (command.input) {
     input = make_pipe();
   }
+  // Output::inherit goes through us when lines are to be dropped or progress lines folded.
+  bool terminal = ::isatty(STDOUT_FILENO) != 0;
+  bool fold = command.status_lines && terminal;
+  bool through_us = command.output == Output::inherit && (!command.drop_lines.empty() || fold);
+  std::optional<LineFilter> filter;
+  if (!command.drop_lines.empty() || fold) {
+    filter.emplace(command.drop_lines, fold);
+  }
   Pipe output;
   Fd null_fd;
   int child_stdout = -1;
-  if (command.output == Output::capture || command.output == Output::tee) {
+  if (command.output == Output::capture || command.output == Output::tee || through_us) {
     output = make_pipe();
     child_stdout = output.write.get();
   } else if (command.output == Output::discard) {
@@ -259,10 +292,94 @@ Result run(const Command& command) {
   }
 
   Result result;
+  bool echo = command.output == Output::tee || through_us;
   result.output =
-      pump(input.write, command.input.value_or(""), output.read, command.output == Output::tee);
+      pump(input.write, command.input.value_or(""), output.read, echo, filter ? &*filter : nullptr);
+  if (through_us) {
+    result.output.clear();  // Output::inherit captures nothing
+  }
   result.exit_code = wait_for(pid);
   return result;
+}
+
+bool is_status_line(std::string_view line) {
+  if (!line.starts_with('[')) {
+    return false;
+  }
+  auto close = line.find("] ");
+  auto slash = line.find('/');
+  if (close == std::string_view::npos || slash == std::string_view::npos || slash > close ||
+      slash == 1 || slash + 1 == close) {
+    return false;
+  }
+  auto digits = [](std::string_view text) {
+    return text.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  return digits(line.substr(1, slash - 1)) && digits(line.substr(slash + 1, close - slash - 1));
+}
+
+bool LineFilter::dropped(std::string_view line) const {
+  if (line.ends_with('\r')) {
+    line.remove_suffix(1);
+  }
+  for (const auto& prefix : drop_) {
+    if (line.starts_with(prefix)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string LineFilter::feed(std::string_view chunk) {
+  pending_ += chunk;
+  std::string out;
+  std::size_t start = 0;
+  for (std::size_t end; (end = pending_.find('\n', start)) != std::string::npos; start = end + 1) {
+    std::string_view line(pending_.data() + start, end - start);
+    if (!dropped(line)) {
+      out.append(line);
+      out += '\n';
+    }
+  }
+  pending_.erase(0, start);
+  return out;
+}
+
+std::string LineFilter::finish() {
+  std::string rest = std::exchange(pending_, {});
+  return rest.empty() || dropped(rest) ? "" : rest;
+}
+
+std::string LineFilter::display(std::string_view lines) {
+  if (!overwrite_status_) {
+    return std::string(lines);
+  }
+  std::string out;
+  while (!lines.empty()) {
+    auto end = lines.find('\n');
+    std::string_view line = lines.substr(0, end);
+    bool has_newline = end != std::string_view::npos;
+    lines = has_newline ? lines.substr(end + 1) : std::string_view();
+    if (is_status_line(line)) {
+      out += "\r\x1b[K";  // back to the start of the line, and clear it
+      out += line;
+      status_open_ = true;
+      continue;
+    }
+    if (status_open_) {
+      out += '\n';
+      status_open_ = false;
+    }
+    out += line;
+    if (has_newline) {
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+std::string LineFilter::end_display() {
+  return std::exchange(status_open_, false) ? "\n" : "";
 }
 
 std::optional<std::filesystem::path> find_program(std::string_view name) {

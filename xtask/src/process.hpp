@@ -25,7 +25,43 @@ struct Command {
   bool merge_stderr = true;               ///< with capture/tee/discard: stderr goes the same way
   std::optional<std::string> input = {};  ///< written to stdin, then closed; nullopt = inherit
   std::vector<std::pair<std::string, std::string>> env = {};  ///< added to our environment
+  /// Lines of the output that start with one of these are dropped (noise such as CTest's
+  /// "Internal ctest changing into directory"). With Output::inherit, a non-empty list makes the
+  /// output go through us, line by line.
+  std::vector<std::string> drop_lines = {};
+  /// With Output::inherit or tee on a terminal: progress lines like Ninja's "[3/26] Building ..."
+  /// overwrite each other on one line, as Ninja itself does on a terminal.
+  bool status_lines = false;
 };
+
+/// Filters a child's output line by line: drops noise lines, and on a terminal shows progress
+/// lines ("[3/26] ...") on one line that the next one overwrites.
+class LineFilter {
+ public:
+  LineFilter(std::vector<std::string> drop, bool overwrite_status)
+      : drop_(std::move(drop)), overwrite_status_(overwrite_status) {}
+
+  /// The complete lines of everything fed so far that were not shown yet, without the dropped
+  /// ones; an unfinished last line waits for the rest.
+  std::string feed(std::string_view chunk);
+  /// What is left at the end (an unfinished last line), filtered.
+  std::string finish();
+  /// How to show `lines` (as returned by feed/finish) on the terminal.
+  std::string display(std::string_view lines);
+  /// What ends the display (a newline after a status line), once everything was shown.
+  std::string end_display();
+
+ private:
+  bool dropped(std::string_view line) const;
+
+  std::vector<std::string> drop_;
+  bool overwrite_status_ = false;
+  bool status_open_ = false;
+  std::string pending_;
+};
+
+/// True for a progress line of Ninja ("[3/26] Building CXX object ...").
+bool is_status_line(std::string_view line);
 
 struct Result {
   int exit_code = 0;   ///< the exit status, or 128 + signal number when killed by a signal

@@ -1,9 +1,11 @@
 #include "repo.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "error.hpp"
 #include "fsutil.hpp"
+#include "text.hpp"
 
 namespace xtask {
 namespace {
@@ -91,27 +93,82 @@ std::string describe_chapters(const std::vector<Chapter>& chapters) {
   return text;
 }
 
-std::vector<Chapter> select_chapters(const std::vector<Chapter>& all, ChapterFilter filter) {
-  if (filter.day != 0 && filter.week == 0) {
+std::vector<ListedChapter> parse_chapter_table(std::string_view readme) {
+  std::vector<ListedChapter> rows;
+  for (std::string_view line : split_lines(readme)) {
+    if (!line.starts_with('|')) {
+      continue;
+    }
+    std::vector<std::string> cells;
+    for (std::string_view rest = line.substr(1); !rest.empty();) {
+      auto bar = rest.find('|');
+      std::string_view cell = rest.substr(0, bar);
+      while (!cell.empty() && (cell.front() == ' ' || cell.front() == '\t')) {
+        cell.remove_prefix(1);
+      }
+      while (!cell.empty() && (cell.back() == ' ' || cell.back() == '\t' || cell.back() == '\r')) {
+        cell.remove_suffix(1);
+      }
+      cells.emplace_back(cell);
+      rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+    }
+    if (!cells.empty() && cells.back().empty()) {
+      cells.pop_back();  // after the closing `|`
+    }
+    auto chapter = cells.empty() ? std::nullopt : parse_chapter(cells[0]);
+    if (!chapter || cells.size() < 3) {
+      continue;
+    }
+    std::string title = cells[1];
+    if (title.starts_with('[') && title.find("](") != std::string::npos) {
+      title = title.substr(1, title.find("](") - 1);  // [Title](link) -> Title
+    }
+    std::string status = cells.size() >= 4 ? cells.back() : "";
+    rows.push_back({*chapter, title, status});
+  }
+  return rows;
+}
+
+std::vector<Chapter> select_chapters(const std::vector<Chapter>& all, ChapterFilter filter,
+                                     const std::vector<ListedChapter>& listed) {
+  if (filter.day && !filter.week) {
     throw UsageError("--day needs --week");
   }
+  auto matches = [&](Chapter chapter) {
+    return (!filter.week || chapter.week == *filter.week) &&
+           (!filter.day || chapter.day == *filter.day);
+  };
   std::vector<Chapter> selected;
-  for (const auto& chapter : all) {
-    bool week_ok = filter.week == 0 || chapter.week == filter.week;
-    bool day_ok = filter.day == 0 || chapter.day == filter.day;
-    if (week_ok && day_ok) {
-      selected.push_back(chapter);
+  std::copy_if(all.begin(), all.end(), std::back_inserter(selected), matches);
+  if (!selected.empty()) {
+    return selected;
+  }
+  std::string exist = "; chapters that exist: " + describe_chapters(all);
+  if (filter.empty()) {
+    throw UsageError("there is no chapter at all (no tests/weekW/dayD_*.cpp)");
+  }
+  std::vector<const ListedChapter*> coming;
+  for (const auto& row : listed) {
+    if (matches(row.chapter)) {
+      coming.push_back(&row);
     }
   }
-  if (selected.empty()) {
-    std::string what = filter.day != 0 ? "chapter " + Chapter{filter.week, filter.day}.id()
-                                       : "week " + std::to_string(filter.week);
-    if (filter.empty()) {
-      what = "chapter at all (no tests/weekW/dayD_*.cpp)";
-    }
-    throw UsageError("there is no " + what + "; chapters that exist: " + describe_chapters(all));
+  if (filter.day && coming.size() == 1) {
+    throw UsageError("chapter " + coming[0]->chapter.id() + " (" + coming[0]->title +
+                     ") is coming: the README lists it, but it is not written yet" + exist);
   }
-  return selected;
+  if (!coming.empty()) {
+    std::vector<Chapter> chapters;
+    for (const auto* row : coming) {
+      chapters.push_back(row->chapter);
+    }
+    throw UsageError("week " + std::to_string(*filter.week) + " is coming: the README lists " +
+                     describe_chapters(chapters) + ", but they are not written yet" + exist);
+  }
+  std::string what =
+      filter.day ? "chapter w" + std::to_string(*filter.week) + "d" + std::to_string(*filter.day)
+                 : "week " + std::to_string(*filter.week);
+  throw UsageError("there is no " + what + exist);
 }
 
 std::optional<Chapter> parse_through(std::string_view text, const std::vector<Chapter>& all) {
@@ -131,6 +188,14 @@ std::string checkpoint_name(std::optional<Chapter> through) {
 }
 
 Repo::Repo(const fs::path& root) : root_(fs::weakly_canonical(fs::absolute(root))) {}
+
+std::vector<ListedChapter> Repo::listed_chapters() const {
+  std::error_code ec;
+  if (!fs::is_regular_file(root_ / "README.md", ec)) {
+    return {};
+  }
+  return parse_chapter_table(read_file(root_ / "README.md"));
+}
 
 fs::path Repo::resolve_tree(std::string_view spec) const {
   fs::path tree = spec == "reference" ? reference()

@@ -30,16 +30,28 @@ bool has_provided_tests(const fs::path& tests_dir);
 /// A short list for messages: consecutive days collapse, "w1d1..w1d7, w2d1, w2d3".
 std::string describe_chapters(const std::vector<Chapter>& chapters);
 
-/// --week/--day of a command; 0 means "not given".
+/// --week/--day of a command, when given.
 struct ChapterFilter {
-  int week = 0;
-  int day = 0;
-  bool empty() const { return week == 0 && day == 0; }
+  std::optional<int> week = std::nullopt;
+  std::optional<int> day = std::nullopt;
+  bool empty() const { return !week && !day; }
 };
 
+/// A row of the chapter table in the repository's README.md: `| w2d1 | Title | What | coming |`.
+struct ListedChapter {
+  Chapter chapter;
+  std::string title;   ///< without Markdown link syntax
+  std::string status;  ///< "available", "coming", ...
+};
+
+/// The rows of README.md's chapter table (rows whose first cell is a chapter id), in order.
+std::vector<ListedChapter> parse_chapter_table(std::string_view readme);
+
 /// The chapters of `all` that match `filter` (all of them for an empty filter). Throws UsageError
-/// naming the missing chapter or week and listing the chapters that exist when nothing matches.
-std::vector<Chapter> select_chapters(const std::vector<Chapter>& all, ChapterFilter filter);
+/// when nothing matches: it names the missing chapter or week, says "coming" when `listed` (the
+/// README's table) has it without tests yet, and lists the chapters that exist.
+std::vector<Chapter> select_chapters(const std::vector<Chapter>& all, ChapterFilter filter,
+                                     const std::vector<ListedChapter>& listed = {});
 
 /// "none" or an existing chapter id, as taken by `checkpoint --through`. nullopt = none.
 /// Throws UsageError listing the valid values otherwise.
@@ -60,6 +72,9 @@ class Repo {
 
   /// The chapters that exist (from the official tests/).
   std::vector<Chapter> chapters() const { return discover_chapters(tests()); }
+
+  /// The chapter table of README.md (empty when there is none).
+  std::vector<ListedChapter> listed_chapters() const;
 
   /// `reference`, `starter`, or a directory (relative to the working directory) holding an engine
   /// tree. Throws UsageError when it is not a tree.

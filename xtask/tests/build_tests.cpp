@@ -2,6 +2,7 @@
 #include "../src/build.hpp"
 
 #include "../../tests/harness/catch.hpp"
+#include "../src/commands.hpp"
 
 using xtask::cache_matches;
 using xtask::parse_cmake_cache;
@@ -69,4 +70,33 @@ TEST_CASE("reconfiguring is needed only when a wanted variable differs", "[xtask
   // Empty and OFF also match a variable the cache does not have.
   CHECK(cache_matches(cache, {{"MINI_LSM_SANITIZE", ""}, {"SOMETHING", "OFF"}}));
   CHECK_FALSE(cache_matches(cache, {{"MINI_LSM_SANITIZE", "address"}}));
+}
+
+TEST_CASE("every tree and sanitizer gets its own suite build folder", "[xtask]") {
+  CHECK(xtask::suite_build_name("reference", "") == "reference");
+  CHECK(xtask::suite_build_name("starter", "") == "test-starter");
+  CHECK(xtask::suite_build_name("reference", "address") == "asan-reference");
+  CHECK(xtask::suite_build_name("starter", "address") == "asan-starter");
+  CHECK(xtask::suite_build_name("reference", "thread") == "tsan-reference");
+  CHECK(xtask::suite_build_name("my-tree", "thread") == "tsan-my-tree");
+}
+
+TEST_CASE("tests that CTest stopped at their timeout are named", "[xtask]") {
+  const std::string output =
+      "      Start  3: flush thread waits\n"
+      " 1/3 Test  #1: memtable get returns what put wrote ....   Passed    0.01 sec\n"
+      " 2/3 Test  #2: flush thread waits ...................***Timeout  20.01 sec\n"
+      " 3/3 Test  #3: cli \"quoted\" name ... with dots ..***Failed    0.02 sec\n"
+      "\n33% tests passed, 2 tests failed out of 3\n";
+  CHECK(xtask::timed_out_test_names(output) == std::vector<std::string>{"flush thread waits"});
+  CHECK(xtask::timed_out_test_names("100% tests passed, 0 tests failed out of 1\n").empty());
+
+  xtask::LabelRun run{"w1d6", parse_ctest_summary(output), output};
+  run.timed_out = xtask::timed_out_test_names(output);
+  CHECK(run.describe() == "1/3 passed, 1 timed out");
+  CHECK(xtask::summarize({run}) ==
+        "  w1d6  1/3 passed, 1 timed out  FAILED\n"
+        "timed out (stopped after the per-test timeout; most likely a hang, such as a thread that "
+        "waits forever):\n"
+        "  w1d6  flush thread waits\n");
 }

@@ -147,6 +147,72 @@ TEST_CASE("a long hint is wrapped into TODO lines of at most 100 columns", "[les
   CHECK(render(source, std::nullopt) == expected);
 }
 
+TEST_CASE("a hint continues on the `//   text` lines right after its marker", "[lesson]") {
+  const std::string_view source =
+      "void f() {\n"
+      "  // @lesson w1d2 f: the hint starts on the marker line\n"
+      "  //   and goes on here,\n"
+      "  //      and here, whatever the extra indentation\n"
+      "  // an ordinary comment of the solution\n"
+      "  g();\n"
+      "  // @lesson end\n"
+      "}\n";
+  CHECK(render(source, std::nullopt) ==
+        "void f() {\n"
+        "  // TODO(w1d2): the hint starts on the marker line and goes on here, and here, "
+        "whatever the extra\n"
+        "  //   indentation\n"
+        "  throw ::mini_lsm::NotImplemented(\"w1d2\", \"f\");\n"
+        "}\n");
+  CHECK(render(source, "w1d2") ==
+        "void f() {\n"
+        "  // an ordinary comment of the solution\n"
+        "  g();\n"
+        "}\n");
+}
+
+TEST_CASE("a continued hint renders exactly like the same hint on one line", "[lesson]") {
+  const std::string words =
+      "size the bit array, take k = lround(bits_per_key * 0.69) probes (1..30), and set the k "
+      "bits of every hash: probe i sets bit (h + i * delta) % num_bits, the sum wrapping at 32 "
+      "bits";
+  const std::string one_line =
+      "  // @lesson w1d7 Bloom::build: " + words + "\n  build();\n  // @lesson end\n";
+  const std::string continued =
+      "  // @lesson w1d7 Bloom::build: size the bit array, take k = lround(bits_per_key * 0.69)\n"
+      "  //   probes (1..30), and set the k bits of every hash: probe i sets bit\n"
+      "  //   (h + i * delta) % num_bits, the sum wrapping at 32 bits\n"
+      "  build();\n"
+      "  // @lesson end\n";
+  CHECK(render(continued, std::nullopt) == render(one_line, std::nullopt));
+  for (const auto& line : lines_of(render(continued, std::nullopt))) {
+    CHECK(line.size() <= 100);
+  }
+  CHECK(render(continued, "w1d7") == "  build();\n");
+}
+
+TEST_CASE("only a stub or replaces marker takes continuation lines", "[lesson]") {
+  // After `solution-only` and `end`, a `//   ` line is code of the file, not part of a hint.
+  CHECK(render("// @lesson w1d1 solution-only\n//   kept\n// @lesson end\n//   also kept\n",
+               "w1d1") == "//   kept\n//   also kept\n");
+  // Two spaces are not enough; a blank `//` ends the hint too.
+  CHECK(render("// @lesson w1d1 f: hint\n//  code comment\n//\n//   x\nx();\n// @lesson end\n",
+               "w1d1") == "//  code comment\n//\n//   x\nx();\n");
+  // A replaces hint continues as well, and its continuation is not taken for an archived line.
+  const std::string_view replaced =
+      "// @lesson w1d1 f: first\n"
+      "//| a();\n"
+      "// @lesson w1d3 replaces: second,\n"
+      "//   continued\n"
+      "b();\n"
+      "// @lesson end\n";
+  CHECK(render(replaced, "w1d1") == "a();\n");
+  CHECK(render(replaced, "w1d3") == "b();\n");
+  // A marker is never a continuation.
+  CHECK(render("// @lesson w1d1 f: hint\n//   @lesson end\n", std::nullopt) ==
+        "// TODO(w1d1): hint\nthrow ::mini_lsm::NotImplemented(\"w1d1\", \"f\");\n");
+}
+
 TEST_CASE("nested regions", "[lesson]") {
   const std::string_view source =
       "void Lsm::flush() {\n"

@@ -54,3 +54,32 @@ TEST_CASE("tables pad columns and lines split without a trailing empty line", "[
   CHECK(xtask::join({"a", "b"}, ", ") == "a, b");
   CHECK(xtask::first_line("one\ntwo") == "one");
 }
+
+TEST_CASE("a line filter drops noise lines, also across chunk boundaries", "[xtask]") {
+  xtask::LineFilter filter({"Internal ctest", "-- GLOB mismatch!"}, false);
+  std::string shown = filter.feed("Internal ctest changing into directory: /b\nTest #1: a");
+  CHECK(shown.empty());  // the noise is gone, "Test #1: a" waits for its end
+  shown += filter.feed(" ... Passed\n-- GLOB mis");
+  shown += filter.feed("match!\nlast line without newline");
+  shown += filter.finish();
+  CHECK(shown == "Test #1: a ... Passed\nlast line without newline");
+}
+
+TEST_CASE("on a terminal, progress lines overwrite each other", "[xtask]") {
+  CHECK(xtask::is_status_line("[3/26] Building CXX object x.o"));
+  CHECK_FALSE(xtask::is_status_line("[w1d1][memtable]"));
+  CHECK_FALSE(xtask::is_status_line("[/3] x"));
+  CHECK_FALSE(xtask::is_status_line("error: x"));
+
+  xtask::LineFilter filter({}, true);
+  std::string lines = filter.feed("[1/3] Building a.o\n[2/3] Building b.o\nb.cpp:1: error: x\n");
+  CHECK(filter.display(lines) ==
+        "\r\x1b[K[1/3] Building a.o\r\x1b[K[2/3] Building b.o\nb.cpp:1: error: x\n");
+  CHECK(filter.display(filter.feed("[3/3] Linking\n")) == "\r\x1b[K[3/3] Linking");
+  CHECK(filter.end_display() == "\n");
+  CHECK(filter.end_display().empty());
+
+  xtask::LineFilter plain({}, false);  // not a terminal: every line as it is
+  CHECK(plain.display(plain.feed("[1/3] Building a.o\n")) == "[1/3] Building a.o\n");
+  CHECK(plain.end_display().empty());
+}

@@ -75,6 +75,47 @@ TEST_CASE("a filter that matches no chapter names it and lists what exists", "[x
   CHECK_THROWS_AS(select_chapters({}, {}), UsageError);
 }
 
+TEST_CASE("day 0 and week 0 are chapters that do not exist, not a range error", "[xtask]") {
+  CHECK_THROWS_WITH(select_chapters(kChapters, {.week = 1, .day = 0}),
+                    "there is no chapter w1d0; chapters that exist: w1d1..w1d3, w2d1, w2d3");
+  CHECK_THROWS_WITH(select_chapters(kChapters, {.week = 0}),
+                    "there is no week 0; chapters that exist: w1d1..w1d3, w2d1, w2d3");
+}
+
+TEST_CASE("the README's chapter table gives ids, titles and statuses", "[xtask]") {
+  auto rows = xtask::parse_chapter_table(
+      "# Course\n\n"
+      "| Chapter | Title | What you build | Status |\n"
+      "|---|---|---|---|\n"
+      "| w1d1 | [The memtable](week1/day1-memtable/README.md) | A table | available |\n"
+      "| w2d1 | Full compaction | Merging every SST | coming |\r\n"
+      "| Preset | Builds |\n"
+      "| `reference` | the reference |\n");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].chapter == Chapter{1, 1});
+  CHECK(rows[0].title == "The memtable");
+  CHECK(rows[0].status == "available");
+  CHECK(rows[1].chapter == Chapter{2, 1});
+  CHECK(rows[1].title == "Full compaction");
+  CHECK(rows[1].status == "coming");
+}
+
+TEST_CASE("a chapter or week the README lists without tests is coming", "[xtask]") {
+  const std::vector<Chapter> written = {{1, 1}, {1, 2}};
+  const std::vector<xtask::ListedChapter> listed = {{{1, 1}, "The memtable", "available"},
+                                                    {{1, 2}, "Iterators", "available"},
+                                                    {{2, 1}, "Full compaction", "coming"},
+                                                    {{2, 2}, "Simple leveled", "coming"}};
+  CHECK_THROWS_WITH(select_chapters(written, {.week = 2, .day = 1}, listed),
+                    "chapter w2d1 (Full compaction) is coming: the README lists it, but it is "
+                    "not written yet; chapters that exist: w1d1..w1d2");
+  CHECK_THROWS_WITH(select_chapters(written, {.week = 2}, listed),
+                    "week 2 is coming: the README lists w2d1..w2d2, but they are not written "
+                    "yet; chapters that exist: w1d1..w1d2");
+  CHECK_THROWS_WITH(select_chapters(written, {.week = 2, .day = 3}, listed),
+                    "there is no chapter w2d3; chapters that exist: w1d1..w1d2");
+}
+
 TEST_CASE("--through takes none or an existing chapter", "[xtask]") {
   CHECK(xtask::parse_through("none", kChapters) == std::nullopt);
   CHECK(xtask::parse_through("w2d3", kChapters) == Chapter{2, 3});
