@@ -20,7 +20,6 @@ constexpr PlannedCommand kPlanned[] = {
     {"simulate", ""},
     {"crash-test", ""},
     {"bench", ""},
-    {"mutants", ""},
 };
 
 bool is_help(std::string_view arg) {
