@@ -79,6 +79,7 @@ std::vector<CiCheck> checks(const Repo& repo) {
          return build_and_test(repo, build, false, false);
        }},
       {"verify-chapters", [&repo] { return verify_chapters(repo) == kExitOk; }},
+      {"mutants (90% caught per chapter)", [&repo] { return mutants(repo, "", 90) == kExitOk; }},
       {"format",
        [&repo] {
          auto files = source_files({repo.reference(), repo.tests(), repo.root() / "xtask"});
