@@ -175,8 +175,9 @@ class Session {
           << memtable_bytes << " bytes\n"
           << "L0 SSTs: " << state->l0_sstables.size() << ", " << sst_bytes << " bytes\n";
     if (const auto& cache = engine_->block_cache()) {
-      lines << "block cache: " << cache->size() << " of " << cache->capacity() << " blocks, "
-            << cache->hits() << " hits, " << cache->misses() << " misses\n";
+      lines << "block cache: " << cache->size() << " blocks, " << cache->bytes() << " of "
+            << cache->capacity() << " bytes, " << cache->hits() << " hits, " << cache->misses()
+            << " misses\n";
     } else {
       lines << "block cache: off\n";
     }
