@@ -455,3 +455,52 @@ TEST_CASE("sst build to a path that already exists throws IoError and keeps the 
   }
   CHECK(read_file(path) == "precious bytes");
 }
+
+TEST_CASE("sst builder refuses a key that is not above the last one, within and across blocks",
+          "[w1d4][sst]") {
+  TempDir dir;
+  SsTableBuilder builder(64);
+  const Entries entries = numbered_entries(10, 20);
+  for (const auto& [key, value] : entries) {
+    builder.add(key, value);
+  }
+  // Each of these would start a new block (the current one is full), where the block builder
+  // alone cannot see the key before it.
+  CHECK_THROWS_AS(builder.add(entries.back().first, "repeated"), mini_lsm::InvalidArgument);
+  CHECK_THROWS_AS(builder.add(entries[3].first, "older"), mini_lsm::InvalidArgument);
+  CHECK_THROWS_AS(builder.add("", "smallest"), mini_lsm::InvalidArgument);
+  CHECK_THROWS_AS(builder.add(numbered_key(5) + "x", "between"), mini_lsm::InvalidArgument);
+
+  auto table = builder.build(1, nullptr, dir.path() / "1.sst");
+  REQUIRE(table->num_blocks() > 1);
+  CHECK(table_entries(table) == entries);  // nothing of a refused key went in
+  CHECK(table->last_key() == entries.back().first);
+}
+
+TEST_CASE("sst build of a builder without entries throws InvalidArgument and writes nothing",
+          "[w1d4][sst]") {
+  TempDir dir;
+  SsTableBuilder builder(4096);
+  const auto path = dir.path() / "1.sst";
+  CHECK_THROWS_AS(builder.build(1, nullptr, path), mini_lsm::InvalidArgument);
+  CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("block meta decode rejects bytes left over after the last block's metadata",
+          "[w1d4][sst][meta]") {
+  const std::vector<BlockMeta> metas = {{0, "apple", "apricot"}, {300, "banana", "cherry"}};
+  std::string encoded;
+  BlockMeta::encode(metas, encoded);
+  REQUIRE(BlockMeta::decode(encoded, "some.sst", 1000) == metas);
+  for (const std::string& stray :
+       {std::string(1, '\0'), std::string("xyz"), std::string(8, '\0')}) {
+    INFO(stray.size() << " stray bytes");
+    try {
+      BlockMeta::decode(encoded + stray, "some.sst", 1000);
+      FAIL("decode accepted metadata followed by stray bytes");
+    } catch (const Corruption& error) {
+      CHECK(error.file() == "some.sst");
+      CHECK(error.offset() == 1000 + encoded.size());  // where the stray bytes start
+    }
+  }
+}
