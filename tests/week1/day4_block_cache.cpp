@@ -419,17 +419,19 @@ TEST_CASE("block cache does not hold its lock while a block loads", "[w1d4][cach
   BlockCache cache(room_for(4));
   bool other_finished = false;
   std::shared_ptr<const Block> other_block;
+  // Outside the load, so that waiting for it at the end of the test happens after the load.
+  std::future<std::shared_ptr<const Block>> other;
   const auto block = cache.get_or_load({1, 0}, [&] {
     // While this load runs, another thread uses the cache. With the lock held during the load it
     // would wait for this load, which waits for it: a deadlock, cut short by the timeout.
-    auto other = std::async(std::launch::async, [&] {
+    other = std::async(std::launch::async, [&] {
       return cache.get_or_load({1, 1}, [] { return block_for({1, 1}); });
     });
     other_finished = other.wait_for(kDeadlockTimeout) == std::future_status::ready;
     if (other_finished) {
       other_block = other.get();
     }
-    return block_for({1, 0});  // `other` finishes after this returns, if it did not before
+    return block_for({1, 0});  // if `other` is stuck, it finishes once the cache lets it in
   });
   INFO(
       "another thread's get_or_load did not finish while a load ran: the cache holds its lock "
@@ -446,9 +448,10 @@ TEST_CASE("block cache keeps one copy of a block that another thread cached duri
           "[w1d4][cache][concurrency]") {
   BlockCache cache(room_for(2));
   std::shared_ptr<const Block> cached_first;
+  std::future<std::shared_ptr<const Block>> other;  // outlives the load, as above
   const auto loaded_late = cache.get_or_load({1, 0}, [&] {
     // Another thread misses the same block too, loads it and caches it before this load ends.
-    auto other = std::async(std::launch::async, [&] {
+    other = std::async(std::launch::async, [&] {
       return cache.get_or_load({1, 0}, [] { return block_for({1, 0}); });
     });
     if (other.wait_for(kDeadlockTimeout) == std::future_status::ready) {
