@@ -343,3 +343,39 @@ TEST_CASE("a 1000-key SST with prefix compression round-trips every entry of eve
   }
   CHECK(found == 77);
 }
+
+TEST_CASE("Block::decode rejects a first entry that claims to share bytes with a first key",
+          "[w1d7][prefix-compression]") {
+  // The first entry is the first key: there is nothing before it to share bytes with.
+  const auto encode = [](const std::vector<std::pair<std::uint16_t, std::string>>& keys) {
+    std::string bytes;
+    std::vector<std::uint32_t> offsets;
+    for (const auto& [overlap, rest] : keys) {
+      offsets.push_back(static_cast<std::uint32_t>(bytes.size()));
+      put_entry(bytes, overlap, rest, "v");
+    }
+    for (const std::uint32_t offset : offsets) {
+      put_u32(bytes, offset);
+    }
+    put_u32(bytes, static_cast<std::uint32_t>(offsets.size()));
+    return bytes;
+  };
+  INFO(kCompressHint);
+  for (const auto& keys : std::vector<std::vector<std::pair<std::uint16_t, std::string>>>{
+           {{1, "abc"}},            // alone
+           {{1, "abc"}, {0, "b"}},  // followed by a valid entry
+           {{3, ""}, {0, "zz"}},    // a first key made of nothing but shared bytes
+           {{0, ""}, {1, "a"}},     // an empty first key, and an entry sharing a byte of it
+       }) {
+    INFO("first entry overlap " << keys[0].first << ", " << keys.size() << " entries");
+    try {
+      Block::decode(encode(keys), "7.sst", 100);
+      FAIL("Block::decode accepted an entry sharing bytes the first key does not have");
+    } catch (const Corruption& error) {
+      CHECK(error.file() == "7.sst");
+      CHECK(error.offset() >= 100);
+    }
+  }
+  CHECK(block_entries(Block::decode(encode({{0, "abc"}, {2, "d"}}))) ==
+        Entries{{"abc", "v"}, {"abd", "v"}});
+}
