@@ -105,10 +105,9 @@ TEST_CASE("sst open with a footer offset past the end of the file throws Corrupt
   std::shared_ptr<SsTable> table;
   std::string bytes = small_sst_bytes(dir, &table);
   const std::size_t meta_start = meta_position(bytes, *table);
-  // The footer, after the metadata, stores where the metadata starts.
-  const std::size_t footer = bytes.rfind(le32(static_cast<std::uint32_t>(meta_start)));
-  REQUIRE(footer != std::string::npos);
-  REQUIRE(footer > meta_start);
+  // The footer's first field is where the metadata starts.
+  const std::size_t footer = bytes.size() - mini_lsm::kSstFooterSize;
+  REQUIRE(bytes.substr(footer, 4) == le32(static_cast<std::uint32_t>(meta_start)));
   const auto path = dir.path() / "bad.sst";
 
   SECTION("just past the end") {
@@ -159,8 +158,12 @@ TEST_CASE("sst open with garbled block metadata throws Corruption naming the fil
     std::string no_blocks;
     BlockMeta::encode({}, no_blocks);
     const auto start = static_cast<std::uint32_t>(meta_start);
-    bytes = bytes.substr(0, meta_start) + no_blocks + le32(start) +
-            le32(start + static_cast<std::uint32_t>(no_blocks.size()));
+    // The footer as written, with the metadata and filter offsets (its first two fields, as
+    // table.hpp documents) moved to the new metadata; version and magic stay.
+    std::string footer = bytes.substr(bytes.size() - mini_lsm::kSstFooterSize);
+    footer.replace(0, 4, le32(start));
+    footer.replace(4, 4, le32(start + static_cast<std::uint32_t>(no_blocks.size())));
+    bytes = bytes.substr(0, meta_start) + no_blocks + footer;
   }
   write_file(path, bytes);
   require_open_corruption(path);
