@@ -10,6 +10,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
+#include "harness/model.hpp"
 #include "mini_lsm/block.hpp"
 #include "mini_lsm/error.hpp"
 
@@ -549,5 +550,24 @@ TEST_CASE("block decode rejects bytes left over after an entry", "[w1d3][block][
       }
     }
     require_corruption(encode_parts(data, offsets));
+  }
+}
+
+TEST_CASE("block model test: random entries, random seeks, against a std::map",
+          "[w1d3][block][model]") {
+  for (std::uint32_t seed = 1; seed <= 30; ++seed) {
+    INFO("seed " << seed);
+    mini_lsm::testing::RandomData data(seed);
+    const mini_lsm::testing::Model model = data.model(1 + data.below(200));
+    const Entries entries(model.begin(), model.end());
+    const auto block = std::make_shared<const Block>(Block::decode(build_block(entries).encode()));
+    REQUIRE(iterate(block) == entries);
+    for (int seek = 0; seek < 50; ++seek) {
+      const std::string target = data.key();
+      INFO("seek to " << mini_lsm::testing::escape_bytes(target));
+      auto iterator = BlockIterator::create_and_seek_to_key(block, target);
+      CHECK(mini_lsm::testing::take(iterator, 3) ==
+            mini_lsm::testing::model_from(model, target, 3));
+    }
   }
 }

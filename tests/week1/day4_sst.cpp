@@ -14,6 +14,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
+#include "harness/model.hpp"
 #include "harness/temp_dir.hpp"
 #include "mini_lsm/block.hpp"
 #include "mini_lsm/error.hpp"
@@ -501,6 +502,34 @@ TEST_CASE("block meta decode rejects bytes left over after the last block's meta
     } catch (const Corruption& error) {
       CHECK(error.file() == "some.sst");
       CHECK(error.offset() == 1000 + encoded.size());  // where the stray bytes start
+    }
+  }
+}
+
+TEST_CASE("sst model test: random entries and block sizes, random seeks, against a std::map",
+          "[w1d4][sst][model]") {
+  TempDir dir;
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    INFO("seed " << seed);
+    mini_lsm::testing::RandomData data(seed);
+    const mini_lsm::testing::Model model = data.model(1 + data.below(400));
+    const Entries entries(model.begin(), model.end());
+    const std::size_t block_size = std::vector<std::size_t>{1, 32, 100, 256, 4096}[data.below(5)];
+    INFO(entries.size() << " entries, block size " << block_size);
+    const auto path = dir.path() / (std::to_string(seed) + ".sst");
+    build_table(path, entries, block_size, seed);
+    const auto table = SsTable::open(seed, nullptr, FileObject::open(path));
+    CHECK(table->first_key() == entries.front().first);
+    CHECK(table->last_key() == entries.back().first);
+    REQUIRE(table_entries(table) == entries);
+    for (int seek = 0; seek < 60; ++seek) {
+      // Half the targets are keys of the table, half are random.
+      const std::string target =
+          seek % 2 == 0 ? entries[data.below(entries.size())].first : data.key();
+      INFO("seek to " << mini_lsm::testing::escape_bytes(target));
+      auto iterator = SsTableIterator::create_and_seek_to_key(table, target);
+      CHECK(mini_lsm::testing::take(iterator, 5) ==
+            mini_lsm::testing::model_from(model, target, 5));
     }
   }
 }

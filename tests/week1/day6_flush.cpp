@@ -17,6 +17,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
+#include "harness/model.hpp"
 #include "harness/temp_dir.hpp"
 #include "mini_lsm/bound.hpp"
 #include "mini_lsm/lsm_storage.hpp"
@@ -583,4 +584,55 @@ TEST_CASE("a freeze waits for a put that is inside the memtable, so the flush ke
   engine.reset();
   auto reopened = open_engine(dir, options);
   CHECK(reopened->get("in-flight") == "kept");
+}
+
+TEST_CASE("engine model test: random writes, deletes, freezes and flushes, random gets and scans",
+          "[w1d6][flush][model]") {
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    INFO("seed " << seed);
+    mini_lsm::testing::RandomData data(seed);
+    TempDir dir;
+    LsmOptions options = day6_options(1 + data.below(2000));  // freezes by size, too
+    options.block_size = 64 + data.below(512);
+    options.num_memtable_limit = 1000;  // only the test flushes: the states it checks are its own
+    auto engine = open_engine(dir, options);
+    mini_lsm::testing::Model model;  // live keys only
+    for (int step = 0; step < 600; ++step) {
+      const std::size_t action = data.below(100);
+      if (action < 55) {
+        const std::string key = data.key(6);
+        const std::string value = data.value();
+        engine->put(key, value);
+        model[key] = value;
+      } else if (action < 70) {
+        const std::string key = data.key(6);
+        engine->del(key);
+        model.erase(key);
+      } else if (action < 73) {
+        engine->force_freeze_memtable();
+      } else if (action < 76) {
+        engine->force_flush();
+      } else if (action < 90) {
+        const std::string key = data.key(6);
+        INFO("step " << step << ": get " << mini_lsm::testing::escape_bytes(key));
+        const auto found = model.find(key);
+        CHECK(engine->get(key) ==
+              (found == model.end() ? std::nullopt : std::optional<std::string>(found->second)));
+      } else {
+        const Bound lower = data.bound();
+        const Bound upper = data.bound();
+        INFO("step " << step << ": scan " << mini_lsm::testing::describe(lower) << " .. "
+                     << mini_lsm::testing::describe(upper));
+        CHECK(scan(*engine, lower, upper) == mini_lsm::testing::model_range(model, lower, upper));
+      }
+    }
+    const auto state = engine->state();
+    INFO(state->imm_memtables.size()
+         << " frozen memtables, " << state->l0_sstables.size() << " SSTs");
+    CHECK(scan(*engine) == Entries(model.begin(), model.end()));
+    engine->close();
+    engine.reset();
+    auto reopened = open_engine(dir, options);
+    CHECK(scan(*reopened) == Entries(model.begin(), model.end()));
+  }
 }
