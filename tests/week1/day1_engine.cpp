@@ -282,12 +282,19 @@ TEST_CASE("engine freezes a full memtable once when two writers both see it full
     }
   });
   a_parked.get_future().wait();
-  engine->put("b", "b");  // B writes to the full memtable too, and freezes it
-  CHECK(frozen_ids(*engine) == std::vector<std::size_t>{first_id});
+  std::exception_ptr b_failed;
+  try {
+    engine->put("b", "b");  // B writes to the full memtable too, and freezes it
+    CHECK(frozen_ids(*engine) == std::vector<std::size_t>{first_id});
+  } catch (...) {
+    b_failed = std::current_exception();  // reported after A is released and joined
+  }
   release_a.set_value();
   writer_a.join();
-  if (a_failed) {
-    std::rethrow_exception(a_failed);
+  for (const auto& failure : {a_failed, b_failed}) {
+    if (failure) {
+      std::rethrow_exception(failure);
+    }
   }
 
   // Exactly one freeze: A saw that its memtable was no longer current.
