@@ -66,7 +66,10 @@ TEST_CASE("cli fill reaches the largest key without wrapping and refuses more th
                               "fill 0 1000000\n"               // one key over the cap
                               "fill 5 1000005\n"               // likewise, elsewhere
                               "fill 18446744073709551616 18446744073709551616\n"  // not a u64
-                              "scan\n");
+                              "get 18446744073709551613\n"
+                              "get 18446744073709551615\n"
+                              "get 0\n"  // the refused fills wrote nothing
+                              "get 5\n");
   CHECK(result.output ==
         "1 keys filled\n"
         "3 keys filled\n"
@@ -76,9 +79,9 @@ TEST_CASE("cli fill reaches the largest key without wrapping and refuses more th
         "error: fill: at most 1000000 keys at a time, and 5..1000005 holds more\n"
         "error: not a non-negative integer: 18446744073709551616\n"
         "18446744073709551613=value18446744073709551613\n"
-        "18446744073709551614=value18446744073709551614\n"
         "18446744073709551615=value18446744073709551615\n"
-        "3 keys\n");
+        "0 (not found)\n"
+        "5 (not found)\n");
   CHECK(result.exit_code == 1);
 }
 
