@@ -27,6 +27,10 @@ namespace {
 
 using Words = std::vector<std::string>;
 
+// The most keys one fill command writes: enough for any demonstration, small enough that a typo
+// such as `fill 0 18446744073709551615` is refused instead of running for centuries.
+constexpr std::uint64_t kMaxFillKeys = 1'000'000;
+
 constexpr const char* kHelp =
     "commands: put KEY VALUE | get KEY | del KEY | scan [LO HI] | fill LO HI | flush | dump | "
     "stats | help | close | quit";
@@ -104,10 +108,18 @@ class Session {
     if (low > high) {
       throw mini_lsm::InvalidArgument("fill: LO must not be above HI");
     }
-    for (std::uint64_t key = low; key <= high; ++key) {
-      engine_->put(std::to_string(key), "value" + std::to_string(key));
+    // high - low cannot overflow (low <= high); high - low + 1 could, so compare before adding.
+    if (high - low >= kMaxFillKeys) {
+      throw mini_lsm::InvalidArgument("fill: at most " + std::to_string(kMaxFillKeys) +
+                                      " keys at a time, and " + words[1] + ".." + words[2] +
+                                      " holds more");
     }
-    return std::to_string(high - low + 1) + " keys filled";
+    const std::uint64_t count = high - low + 1;
+    for (std::uint64_t index = 0; index < count; ++index) {
+      const std::string key = std::to_string(low + index);
+      engine_->put(key, "value" + key);
+    }
+    return std::to_string(count) + " keys filled";
   }
 
   // Prints the live entries in [LO, HI] (or all of them), then their number.
@@ -131,14 +143,20 @@ class Session {
   // Freezes the current memtable if it holds data, then flushes every frozen memtable.
   std::string flush(const Words& words) {
     expect_arguments(words, 0, "flush");
+    const auto before = engine_->state();
+    const std::size_t to_flush =
+        before->imm_memtables.size() + (before->memtable->is_empty() ? 0 : 1);
+    // Flush before freezing: with nothing frozen this changes nothing, and in an engine without a
+    // flush yet (before week 1 day 6) it throws NotImplemented while the memtable is still
+    // current, so a failed flush command leaves the engine as it found it.
+    engine_->force_flush();
     if (!engine_->state()->memtable->is_empty()) {
       engine_->force_freeze_memtable();
     }
-    const std::size_t frozen = engine_->state()->imm_memtables.size();
     while (!engine_->state()->imm_memtables.empty()) {
       engine_->force_flush();
     }
-    return "ok: flushed " + std::to_string(frozen) + " memtables";
+    return "ok: flushed " + std::to_string(to_flush) + " memtables";
   }
 
   // One line per memtable and SST, newest first.
@@ -175,8 +193,9 @@ class Session {
           << memtable_bytes << " bytes\n"
           << "L0 SSTs: " << state->l0_sstables.size() << ", " << sst_bytes << " bytes\n";
     if (const auto& cache = engine_->block_cache()) {
-      lines << "block cache: " << cache->size() << " of " << cache->capacity() << " blocks, "
-            << cache->hits() << " hits, " << cache->misses() << " misses\n";
+      lines << "block cache: " << cache->size() << " blocks, " << cache->bytes() << " of "
+            << cache->capacity() << " bytes, " << cache->hits() << " hits, " << cache->misses()
+            << " misses\n";
     } else {
       lines << "block cache: off\n";
     }
@@ -242,7 +261,15 @@ int main(int argc, char** argv) {
   std::string path = "mini-lsm.db";
   app.add_option("--path", path, "database directory (created when missing)")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& help) {  // --help: CLI11 prints it, and the exit status is 0
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    // Reported like every other failure of this program: "error: <why>" and exit status 1.
+    std::cerr << "error: " << error.what() << " (try --help)\n";
+    return 1;
+  }
 
   try {
     Session session(mini_lsm::LsmStorage::open(path, mini_lsm::LsmOptions{}));

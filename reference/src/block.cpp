@@ -38,7 +38,7 @@ std::string Block::encode() const {
 }
 
 Block Block::decode(std::string bytes, std::string_view file, std::uint64_t file_offset) {
-  // @lesson w1d3 Block::decode: read the entry count (last u32) and the offsets before it, checking that they fit, start at 0 and ascend; keep the rest as data_, then decode_entry() every entry once so that bad bytes throw here and nowhere else
+  // @lesson w1d3 Block::decode: read the entry count (last u32) and the offsets before it, checking that they fit, start at 0 and ascend; keep the rest as data_, then decode_entry() every entry once, checking that the keys ascend, so that bad bytes throw here and nowhere else; remember `file` and `file_offset` for entry()
   if (bytes.size() < kCountSize) {
     throw Corruption(std::string(file), file_offset, "a block needs at least 4 bytes");
   }
@@ -69,17 +69,28 @@ Block Block::decode(std::string bytes, std::string_view file, std::uint64_t file
     return index + 1 < offsets.size() ? offsets[index + 1] : bytes.size();
   };
   std::string first_key = decode_entry(bytes, 0, entry_end(0), {}, file, file_offset).key;
+  std::string previous_key = first_key;
   for (std::size_t index = 1; index < offsets.size(); ++index) {
-    decode_entry(bytes, offsets[index], entry_end(index), first_key, file, file_offset);
+    std::string key =
+        decode_entry(bytes, offsets[index], entry_end(index), first_key, file, file_offset).key;
+    if (key <= previous_key) {
+      throw Corruption(std::string(file), file_offset + offsets[index],
+                       "entry " + std::to_string(index) + " of the block is not above entry " +
+                           std::to_string(index - 1) + ": keys must ascend");
+    }
+    previous_key = std::move(key);
   }
-  return Block(std::move(bytes), std::move(offsets), std::move(first_key));
+  Block block(std::move(bytes), std::move(offsets), std::move(first_key));
+  block.file_ = file;
+  block.file_offset_ = file_offset;
+  return block;
   // @lesson end
 }
 
 BlockEntry Block::entry(std::size_t index) const {
-  // @lesson w1d3 Block::entry: decode_entry() between offsets_[index] and the next offset (or the end of data_)
+  // @lesson w1d3 Block::entry: decode_entry() between offsets_[index] and the next offset (or the end of data_), naming file_ at file_offset_
   const std::size_t end = index + 1 < offsets_.size() ? offsets_[index + 1] : data_.size();
-  return decode_entry(data_, offsets_.at(index), end, first_key_, "block", 0);
+  return decode_entry(data_, offsets_.at(index), end, first_key_, file_, file_offset_);
   // @lesson end
 }
 
@@ -120,7 +131,10 @@ bool BlockBuilder::add(std::string_view key, std::string_view value) {
   if (key.size() > kMaxKeySize) {
     throw InvalidArgument("a block key holds at most " + std::to_string(kMaxKeySize) + " bytes");
   }
-  // @lesson w1d3 BlockBuilder::add: unless the block is empty, refuse (return false) when the entry and its offset would push encoded_size() over block_size_; else record its offset and append key_len (u16), key, value_len (u32), value; remember the first key
+  // @lesson w1d3 BlockBuilder::add: unless the block is empty, throw InvalidArgument for a key not above the last one, and refuse (return false) when the entry and its offset would push encoded_size() over block_size_; else record its offset and append key_len (u16), key, value_len (u32), value; remember the first and the last key
+  //| if (!is_empty() && key <= last_key_) {
+  //|   throw InvalidArgument("block keys must ascend: a key is not above the key added before it");
+  //| }
   //| const std::size_t entry_size =
   //|     sizeof(std::uint16_t) + key.size() + sizeof(std::uint32_t) + value.size();
   //| if (!is_empty() && encoded_size() + entry_size + kOffsetSize > block_size_) {
@@ -129,6 +143,7 @@ bool BlockBuilder::add(std::string_view key, std::string_view value) {
   //| if (is_empty()) {
   //|   first_key_ = key;
   //| }
+  //| last_key_ = key;
   //| offsets_.push_back(static_cast<std::uint32_t>(data_.size()));
   //| put_u16(data_, static_cast<std::uint16_t>(key.size()));
   //| data_.append(key);
@@ -136,6 +151,9 @@ bool BlockBuilder::add(std::string_view key, std::string_view value) {
   //| data_.append(value);
   //| return true;
   // @lesson w1d7 replaces: store overlap (u16: bytes shared with the first key), rest_len (u16), the rest of the key, value_len (u32), value
+  if (!is_empty() && key <= last_key_) {
+    throw InvalidArgument("block keys must ascend: a key is not above the key added before it");
+  }
   const std::size_t overlap = is_empty() ? 0 : common_prefix_length(first_key_, key);
   const std::string_view rest = key.substr(overlap);
   const std::size_t entry_size =
@@ -146,6 +164,7 @@ bool BlockBuilder::add(std::string_view key, std::string_view value) {
   if (is_empty()) {
     first_key_ = key;
   }
+  last_key_ = key;
   offsets_.push_back(static_cast<std::uint32_t>(data_.size()));
   put_u16(data_, static_cast<std::uint16_t>(overlap));
   put_u16(data_, static_cast<std::uint16_t>(rest.size()));

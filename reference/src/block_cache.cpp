@@ -41,17 +41,29 @@ std::shared_ptr<const Block> BlockCache::find_and_touch(const BlockAddress& addr
 }
 
 void BlockCache::insert(const BlockAddress& address, std::shared_ptr<const Block> block) {
-  // @lesson w1d4 BlockCache::insert: unless capacity_ is 0 or another thread cached it meanwhile, put the block at the front of recency_ and in index_, then evict from the back while over capacity_
-  if (capacity_ == 0 || index_.contains(address)) {
+  // @lesson w1d4 BlockCache::insert: unless another thread cached it meanwhile or its charge() alone is over capacity_, put the block at the front of recency_ and in index_ and add its charge to bytes_, then evict from the back while bytes_ is over capacity_
+  const std::size_t block_charge = charge(*block);
+  if (block_charge > capacity_ || index_.contains(address)) {
     return;
   }
   recency_.emplace_front(address, std::move(block));
   index_.emplace(address, recency_.begin());
-  while (recency_.size() > capacity_) {
+  bytes_ += block_charge;
+  while (bytes_ > capacity_) {
+    bytes_ -= charge(*recency_.back().second);
     index_.erase(recency_.back().first);
     recency_.pop_back();
   }
   // @lesson end
+}
+
+std::size_t BlockCache::charge(const Block& block) {
+  return block.data().size() + (block.offsets().size() + 1) * sizeof(std::uint32_t);
+}
+
+std::size_t BlockCache::bytes() const {
+  const std::lock_guard lock(mutex_);
+  return bytes_;
 }
 
 std::size_t BlockCache::size() const {

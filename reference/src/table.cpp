@@ -49,7 +49,7 @@ SsTable::SsTable(OpenKey /*key*/, std::size_t id, std::shared_ptr<BlockCache> ca
 
 std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file) {
-  // @lesson w1d4 SsTable::open: read the footer (the last kSstFooterSize bytes), check its magic and format version, check that meta offset <= filter offset <= footer start, decode the block metadata, check it (at least one block, offsets from 0 ascending below the meta offset), and fill in first and last key
+  // @lesson w1d4 SsTable::open: read the footer (the last kSstFooterSize bytes), check its magic and format version, check that meta offset <= filter offset <= footer start, decode the block metadata, check it (at least one block, offsets from 0 ascending below the meta offset, each block's first key <= its last key < the next block's first key), and fill in first and last key
   const std::string path = file.path().string();
   if (file.size() < kSstFooterSize) {
     throw Corruption(path, 0,
@@ -86,6 +86,15 @@ std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCach
         index == 0 ? metas[0].offset == 0 : metas[index].offset > metas[index - 1].offset;
     if (!ascending || metas[index].offset >= meta_offset) {
       throw Corruption(path, meta_offset, "block " + std::to_string(index) + " has a bad offset");
+    }
+    if (metas[index].first_key > metas[index].last_key) {
+      throw Corruption(path, meta_offset,
+                       "block " + std::to_string(index) + " has a first key above its last key");
+    }
+    if (index > 0 && metas[index].first_key <= metas[index - 1].last_key) {
+      throw Corruption(path, meta_offset,
+                       "block " + std::to_string(index) +
+                           " does not start above the last key of the block before it");
     }
   }
   if (metas.empty()) {
@@ -156,6 +165,10 @@ SsTableBuilder::SsTableBuilder(std::size_t block_size, std::size_t bloom_bits_pe
     : block_size_(block_size), bloom_bits_per_key_(bloom_bits_per_key), current_(block_size) {}
 
 void SsTableBuilder::add(std::string_view key, std::string_view value) {
+  // Checked here, not only by the block builder: a fresh block does not know the key before it.
+  if (!is_empty() && key <= current_last_key_) {
+    throw InvalidArgument("SST keys must ascend: a key is not above the key added before it");
+  }
   // @lesson w1d4 SsTableBuilder::add: add to the current block; when it refuses, finish_block() and add to the fresh one (a first entry always fits); track the block's first and last key
   if (current_.is_empty()) {
     current_first_key_ = key;

@@ -27,13 +27,15 @@ std::string Block::encode() const {
 
 Block Block::decode(std::string bytes, std::string_view file, std::uint64_t file_offset) {
   // TODO(w1d3): read the entry count (last u32) and the offsets before it, checking that they fit,
-  //   start at 0 and ascend; keep the rest as data_, then decode_entry() every entry once so that
-  //   bad bytes throw here and nowhere else
+  //   start at 0 and ascend; keep the rest as data_, then decode_entry() every entry once, checking
+  //   that the keys ascend, so that bad bytes throw here and nowhere else; remember `file` and
+  //   `file_offset` for entry()
   throw ::mini_lsm::NotImplemented("w1d3", "Block::decode");
 }
 
 BlockEntry Block::entry(std::size_t index) const {
-  // TODO(w1d3): decode_entry() between offsets_[index] and the next offset (or the end of data_)
+  // TODO(w1d3): decode_entry() between offsets_[index] and the next offset (or the end of data_),
+  //   naming file_ at file_offset_
   throw ::mini_lsm::NotImplemented("w1d3", "Block::entry");
 }
 
@@ -51,9 +53,10 @@ bool BlockBuilder::add(std::string_view key, std::string_view value) {
   if (key.size() > kMaxKeySize) {
     throw InvalidArgument("a block key holds at most " + std::to_string(kMaxKeySize) + " bytes");
   }
-  // TODO(w1d3): unless the block is empty, refuse (return false) when the entry and its offset
-  //   would push encoded_size() over block_size_; else record its offset and append key_len (u16),
-  //   key, value_len (u32), value; remember the first key
+  // TODO(w1d3): unless the block is empty, throw InvalidArgument for a key not above the last one,
+  //   and refuse (return false) when the entry and its offset would push encoded_size() over
+  //   block_size_; else record its offset and append key_len (u16), key, value_len (u32), value;
+  //   remember the first and the last key
   throw ::mini_lsm::NotImplemented("w1d3", "BlockBuilder::add");
 }
 

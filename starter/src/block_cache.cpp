@@ -25,9 +25,19 @@ std::shared_ptr<const Block> BlockCache::find_and_touch(const BlockAddress& addr
 }
 
 void BlockCache::insert(const BlockAddress& address, std::shared_ptr<const Block> block) {
-  // TODO(w1d4): unless capacity_ is 0 or another thread cached it meanwhile, put the block at the
-  //   front of recency_ and in index_, then evict from the back while over capacity_
+  // TODO(w1d4): unless another thread cached it meanwhile or its charge() alone is over capacity_,
+  //   put the block at the front of recency_ and in index_ and add its charge to bytes_, then evict
+  //   from the back while bytes_ is over capacity_
   throw ::mini_lsm::NotImplemented("w1d4", "BlockCache::insert");
+}
+
+std::size_t BlockCache::charge(const Block& block) {
+  return block.data().size() + (block.offsets().size() + 1) * sizeof(std::uint32_t);
+}
+
+std::size_t BlockCache::bytes() const {
+  const std::lock_guard lock(mutex_);
+  return bytes_;
 }
 
 std::size_t BlockCache::size() const {

@@ -22,8 +22,8 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
   // Before anything else reads or writes: two engines on one directory would hand out the same
   // ids and overwrite each other's files.
   directory_lock_ = fs_->lock(path_ / kLockFileName);
-  if (options_.block_cache_blocks > 0) {
-    block_cache_ = std::make_shared<BlockCache>(options_.block_cache_blocks);
+  if (options_.block_cache_bytes > 0) {
+    block_cache_ = std::make_shared<BlockCache>(options_.block_cache_bytes);
   }
   state_ = std::make_shared<LsmState>();
   const std::vector<std::string> names = fs_->list(path_);

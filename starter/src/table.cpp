@@ -30,8 +30,8 @@ std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCach
                                        FileObject file) {
   // TODO(w1d4): read the footer (the last kSstFooterSize bytes), check its magic and format
   //   version, check that meta offset <= filter offset <= footer start, decode the block metadata,
-  //   check it (at least one block, offsets from 0 ascending below the meta offset), and fill in
-  //   first and last key
+  //   check it (at least one block, offsets from 0 ascending below the meta offset, each block's
+  //   first key <= its last key < the next block's first key), and fill in first and last key
   throw ::mini_lsm::NotImplemented("w1d4", "SsTable::open");
 }
 
@@ -66,6 +66,10 @@ SsTableBuilder::SsTableBuilder(std::size_t block_size, std::size_t bloom_bits_pe
     : block_size_(block_size), bloom_bits_per_key_(bloom_bits_per_key), current_(block_size) {}
 
 void SsTableBuilder::add(std::string_view key, std::string_view value) {
+  // Checked here, not only by the block builder: a fresh block does not know the key before it.
+  if (!is_empty() && key <= current_last_key_) {
+    throw InvalidArgument("SST keys must ascend: a key is not above the key added before it");
+  }
   // TODO(w1d4): add to the current block; when it refuses, finish_block() and add to the fresh one
   //   (a first entry always fits); track the block's first and last key
   throw ::mini_lsm::NotImplemented("w1d4", "SsTableBuilder::add");

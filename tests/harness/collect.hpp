@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/printers.hpp"  // so that failing comparisons of entries print them
 #include "mini_lsm/iterator.hpp"
 
 namespace mini_lsm::testing {

@@ -16,13 +16,14 @@ struct CliResult {
   int exit_code = -1;
 };
 
-/// Runs `mini-lsm-cli --path <database>` with `script` on its stdin. MINI_LSM_CLI is the path
+/// Runs `mini-lsm-cli <arguments>` with `script` (written to `script_file`) on its stdin.
+/// `arguments` go to the shell as they are: quote what needs quoting. MINI_LSM_CLI is the path
 /// of the binary, set by the build.
-inline CliResult run_cli(const std::filesystem::path& database, const std::string& script) {
-  const std::filesystem::path script_file = database.string() + ".script";
+inline CliResult run_cli_with(const std::string& arguments,
+                              const std::filesystem::path& script_file, const std::string& script) {
   std::ofstream(script_file, std::ios::binary) << script;
-  const std::string command = std::string("'") + MINI_LSM_CLI + "' --path '" + database.string() +
-                              "' < '" + script_file.string() + "' 2>&1";
+  const std::string command =
+      std::string("'") + MINI_LSM_CLI + "' " + arguments + " < '" + script_file.string() + "' 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {
     throw std::runtime_error("cannot run " + command);
@@ -35,6 +36,11 @@ inline CliResult run_cli(const std::filesystem::path& database, const std::strin
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+/// Runs `mini-lsm-cli --path <database>` with `script` on its stdin.
+inline CliResult run_cli(const std::filesystem::path& database, const std::string& script) {
+  return run_cli_with("--path '" + database.string() + "'", database.string() + ".script", script);
 }
 
 }  // namespace mini_lsm::testing

@@ -1,8 +1,10 @@
 // Week 1 day 1: the engine's write and read path over the current and the frozen memtables.
 
 #include <exception>
+#include <future>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "harness/temp_dir.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
+#include "mini_lsm/sync_point.hpp"
 
 using mini_lsm::InvalidArgument;
 using mini_lsm::LsmOptions;
@@ -230,4 +233,74 @@ TEST_CASE("engine put with an empty value is rejected: deletes go through del",
   engine->put("k", "v");
   CHECK_THROWS_AS(engine->put("k", ""), InvalidArgument);
   CHECK(engine->get("k") == "v");
+}
+
+TEST_CASE("engine freezes a memtable whose size ties the target size exactly",
+          "[w1d1][engine][freeze]") {
+  TempDir dir;
+  auto engine = open_engine(dir, 100);
+  const std::size_t first_id = engine->state()->memtable->id();
+  engine->put("k1", std::string(47, 'v'));  // 49 bytes
+  engine->put("k2", std::string(48, 'v'));  // 99 bytes: one short of the target
+  CHECK(frozen_ids(*engine).empty());
+  engine->del("k");  // a tombstone of 1 byte: exactly 100
+  REQUIRE(frozen_ids(*engine) == std::vector<std::size_t>{first_id});
+  CHECK(engine->state()->memtable->approximate_size() == 0);
+  CHECK(engine->state()->imm_memtables.front()->approximate_size() == 100);
+}
+
+TEST_CASE("engine freezes a full memtable once when two writers both see it full",
+          "[w1d1][engine][freeze][concurrency]") {
+  // Writer A fills the memtable and is parked right after its put, before it checks whether the
+  // memtable is full. Writer B then writes to the same full memtable and freezes it. When A goes
+  // on, the memtable it wrote to is no longer the current one: freezing again would freeze B's
+  // fresh, empty memtable.
+  TempDir dir;
+  auto engine = open_engine(dir, 100);
+  const std::size_t first_id = engine->state()->memtable->id();
+  std::promise<void> a_parked;
+  std::promise<void> release_a;
+  std::shared_future<void> released = release_a.get_future().share();
+  bool a_signalled = false;  // only writer A's thread reads and writes it
+  const mini_lsm::sync_point::Scoped park(std::string(mini_lsm::sync_point::kAfterMemtableWrite),
+                                          [&](std::string_view key) {
+                                            if (key == "a") {
+                                              a_signalled = true;
+                                              a_parked.set_value();
+                                              released.wait();
+                                            }
+                                          });
+  std::exception_ptr a_failed;
+  std::thread writer_a([&] {
+    try {
+      engine->put("a", std::string(99, 'a'));  // 100 bytes: full
+    } catch (...) {
+      a_failed = std::current_exception();
+      if (!a_signalled) {
+        a_parked.set_value();  // the put threw before the sync point: do not keep the test waiting
+      }
+    }
+  });
+  a_parked.get_future().wait();
+  std::exception_ptr b_failed;
+  try {
+    engine->put("b", "b");  // B writes to the full memtable too, and freezes it
+    CHECK(frozen_ids(*engine) == std::vector<std::size_t>{first_id});
+  } catch (...) {
+    b_failed = std::current_exception();  // reported after A is released and joined
+  }
+  release_a.set_value();
+  writer_a.join();
+  for (const auto& failure : {a_failed, b_failed}) {
+    if (failure) {
+      std::rethrow_exception(failure);
+    }
+  }
+
+  // Exactly one freeze: A saw that its memtable was no longer current.
+  CHECK(frozen_ids(*engine) == std::vector<std::size_t>{first_id});
+  CHECK(engine->state()->memtable->id() == first_id + 1);
+  CHECK(engine->state()->memtable->is_empty());
+  CHECK(engine->get("a") == std::string(99, 'a'));
+  CHECK(engine->get("b") == "b");
 }

@@ -105,3 +105,29 @@ TEST_CASE("memtable stores keys and values with NUL and 0xff bytes exactly", "[w
   auto it = table.scan(Bound::unbounded(), Bound::unbounded());
   CHECK(collect(it) == Entries{{"k", "plain"}, {nul_key, nul_value}, {high_key, "\xff"}});
 }
+
+TEST_CASE("memtable iterator keeps the value it found when the key is deleted or overwritten",
+          "[w1d1][memtable]") {
+  MemTable table(0);
+  table.put("a", "1");
+  table.put("k", "old");
+  table.put("z", "3");
+
+  auto on_k = table.scan(Bound::included("k"), Bound::unbounded());
+  REQUIRE(on_k.is_valid());
+  REQUIRE(on_k.key() == "k");
+  table.put("k", "");  // a delete after the iterator got there
+  CHECK(on_k.value() == "old");
+  CHECK(on_k.key() == "k");
+
+  auto from_a = table.scan(Bound::unbounded(), Bound::unbounded());
+  from_a.next();
+  REQUIRE(from_a.key() == "k");
+  CHECK(from_a.value() == "");  // it reached k after the delete: the tombstone is the entry
+  table.put("k", "new");
+  CHECK(from_a.value() == "");
+  from_a.next();
+  REQUIRE(from_a.is_valid());
+  CHECK(from_a.key() == "z");
+  CHECK(from_a.value() == "3");
+}

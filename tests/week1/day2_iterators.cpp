@@ -24,6 +24,7 @@ using mini_lsm::MergeIterator;
 using mini_lsm::StorageIterator;
 using mini_lsm::testing::collect;
 using mini_lsm::testing::Entries;
+using mini_lsm::testing::ReusingKeyIterator;
 using mini_lsm::testing::ThrowingIterator;
 using mini_lsm::testing::VectorIterator;
 
@@ -346,4 +347,18 @@ TEST_CASE("fused iterator over a merge whose source throws stays invalid and ret
   CHECK_THROWS_WITH(fused.next(), "disk on fire");
   CHECK_FALSE(fused.is_valid());
   CHECK_THROWS_AS(fused.key(), InvalidArgument);
+}
+
+TEST_CASE("merge iterator copies the current key before it advances sources that reuse its bytes",
+          "[w1d2][merge]") {
+  // Each source overwrites its key buffer on next(). A merge that keeps a string_view of the
+  // current key while it advances the newest source compares the older sources against that
+  // source's next key, and so returns an older duplicate as a key of its own.
+  Sources sources;
+  sources.push_back(std::make_unique<ReusingKeyIterator>(Entries{{"a", "new a"}, {"c", "c"}}));
+  sources.push_back(
+      std::make_unique<ReusingKeyIterator>(Entries{{"a", "old a"}, {"b", "b"}, {"c", "old c"}}));
+  sources.push_back(std::make_unique<ReusingKeyIterator>(Entries{{"a", "oldest a"}, {"d", "d"}}));
+  MergeIterator merged(std::move(sources));
+  CHECK(collect(merged) == Entries{{"a", "new a"}, {"b", "b"}, {"c", "c"}, {"d", "d"}});
 }

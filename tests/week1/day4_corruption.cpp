@@ -105,10 +105,9 @@ TEST_CASE("sst open with a footer offset past the end of the file throws Corrupt
   std::shared_ptr<SsTable> table;
   std::string bytes = small_sst_bytes(dir, &table);
   const std::size_t meta_start = meta_position(bytes, *table);
-  // The footer, after the metadata, stores where the metadata starts.
-  const std::size_t footer = bytes.rfind(le32(static_cast<std::uint32_t>(meta_start)));
-  REQUIRE(footer != std::string::npos);
-  REQUIRE(footer > meta_start);
+  // The footer's first field is where the metadata starts.
+  const std::size_t footer = bytes.size() - mini_lsm::kSstFooterSize;
+  REQUIRE(bytes.substr(footer, 4) == le32(static_cast<std::uint32_t>(meta_start)));
   const auto path = dir.path() / "bad.sst";
 
   SECTION("just past the end") {
@@ -159,8 +158,12 @@ TEST_CASE("sst open with garbled block metadata throws Corruption naming the fil
     std::string no_blocks;
     BlockMeta::encode({}, no_blocks);
     const auto start = static_cast<std::uint32_t>(meta_start);
-    bytes = bytes.substr(0, meta_start) + no_blocks + le32(start) +
-            le32(start + static_cast<std::uint32_t>(no_blocks.size()));
+    // The footer as written, with the metadata and filter offsets (its first two fields, as
+    // table.hpp documents) moved to the new metadata; version and magic stay.
+    std::string footer = bytes.substr(bytes.size() - mini_lsm::kSstFooterSize);
+    footer.replace(0, 4, le32(start));
+    footer.replace(4, 4, le32(start + static_cast<std::uint32_t>(no_blocks.size())));
+    bytes = bytes.substr(0, meta_start) + no_blocks + footer;
   }
   write_file(path, bytes);
   require_open_corruption(path);
@@ -236,5 +239,165 @@ TEST_CASE("block meta decode of every truncation throws Corruption naming the fi
       CHECK(error.offset() >= 1000);
       CHECK(error.offset() <= 1000 + length);
     }
+  }
+}
+
+namespace {
+
+// The footer fields, in the order table.hpp documents them (a u32 each).
+enum class FooterField : std::size_t {
+  kMetaOffset = 0,
+  kFilterOffset = 1,
+  kVersion = 2,
+  kMagic = 3
+};
+
+std::size_t footer_field_at(const std::string& bytes, FooterField field) {
+  REQUIRE(bytes.size() >= mini_lsm::kSstFooterSize);
+  return bytes.size() - mini_lsm::kSstFooterSize + 4 * static_cast<std::size_t>(field);
+}
+
+std::uint32_t read_le32(const std::string& bytes, std::size_t at) {
+  std::uint32_t value = 0;
+  for (int i = 3; i >= 0; --i) {
+    value = (value << 8) | static_cast<unsigned char>(bytes.at(at + i));
+  }
+  return value;
+}
+
+// `bytes` of a valid SST with its block metadata replaced by `metas`, which must encode to as
+// many bytes as the metadata it replaces, so that nothing else moves.
+std::string with_metas(std::string bytes, const SsTable& table,
+                       const std::vector<BlockMeta>& metas) {
+  std::string old_meta;
+  BlockMeta::encode(table.block_meta(), old_meta);
+  std::string new_meta;
+  BlockMeta::encode(metas, new_meta);
+  REQUIRE(new_meta.size() == old_meta.size());
+  bytes.replace(meta_position(bytes, table), old_meta.size(), new_meta);
+  return bytes;
+}
+
+// Asserts that SsTable::open itself, before any block is read, throws Corruption naming the file.
+void require_open_rejects(const TempDir& dir, const std::string& bytes) {
+  const auto path = dir.path() / "bad.sst";
+  write_file(path, bytes);
+  require_open_corruption(path);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "sst open rejects block offsets that do not start at 0, ascend, and stay below the "
+    "metadata",
+    "[w1d4][corruption]") {
+  TempDir dir;
+  std::shared_ptr<SsTable> table;
+  const std::string bytes = small_sst_bytes(dir, &table);
+  const std::vector<BlockMeta> good = table->block_meta();
+  REQUIRE(good.size() >= 3);
+  const auto meta_offset = static_cast<std::uint32_t>(meta_position(bytes, *table));
+  REQUIRE(read_le32(bytes, footer_field_at(bytes, FooterField::kMetaOffset)) == meta_offset);
+  std::vector<BlockMeta> metas = good;
+
+  SECTION("the first block does not start at 0") {
+    metas[0].offset = 1;
+  }
+  SECTION("two blocks start at the same offset") {
+    metas[2].offset = metas[1].offset;
+  }
+  SECTION("a block starts before the block before it") {
+    metas[2].offset = metas[1].offset - 1;
+  }
+  SECTION("the last block starts at the metadata") {
+    metas.back().offset = meta_offset;
+  }
+  SECTION("the last block starts past the metadata") {
+    metas.back().offset = meta_offset + 100;
+  }
+  require_open_rejects(dir, with_metas(bytes, *table, metas));
+}
+
+TEST_CASE("sst open rejects block key ranges that are reversed or out of order",
+          "[w1d4][corruption]") {
+  TempDir dir;
+  std::shared_ptr<SsTable> table;
+  const std::string bytes = small_sst_bytes(dir, &table);
+  std::vector<BlockMeta> metas = table->block_meta();
+  REQUIRE(metas.size() >= 3);
+  REQUIRE(metas[1].first_key < metas[1].last_key);  // every key has the same length
+
+  SECTION("a block whose first key is above its last key") {
+    std::swap(metas[1].first_key, metas[1].last_key);
+  }
+  SECTION("the whole SST's first key above its last key") {
+    std::swap(metas.front().first_key, metas.back().last_key);
+  }
+  SECTION("two blocks whose key ranges are in the wrong order") {
+    std::swap(metas[1].first_key, metas[2].first_key);
+    std::swap(metas[1].last_key, metas[2].last_key);
+  }
+  SECTION("a block that starts at the last key of the block before it") {
+    metas[2].first_key = metas[1].last_key;
+  }
+  require_open_rejects(dir, with_metas(bytes, *table, metas));
+}
+
+TEST_CASE("sst open rejects bytes left over between the block metadata and the filter",
+          "[w1d4][corruption]") {
+  TempDir dir;
+  const std::string bytes = small_sst_bytes(dir);
+  const std::size_t filter_offset_at = footer_field_at(bytes, FooterField::kFilterOffset);
+  const std::uint32_t filter_offset = read_le32(bytes, filter_offset_at);
+  // One byte more between the metadata and the filter, and the footer says so.
+  std::string damaged =
+      bytes.substr(0, filter_offset) + std::string(1, '\0') + bytes.substr(filter_offset);
+  damaged.replace(filter_offset_at + 1, 4, le32(filter_offset + 1));
+  require_open_rejects(dir, damaged);
+}
+
+TEST_CASE("sst open of a foreign file or another format version throws Corruption naming it",
+          "[w1d4][corruption]") {
+  TempDir dir;
+  std::string bytes = small_sst_bytes(dir);
+  const std::size_t magic_at = footer_field_at(bytes, FooterField::kMagic);
+  const std::size_t version_at = footer_field_at(bytes, FooterField::kVersion);
+  REQUIRE(read_le32(bytes, magic_at) == mini_lsm::kSstMagic);
+  REQUIRE(read_le32(bytes, version_at) == mini_lsm::kSstFormatVersion);
+  const auto path = dir.path() / "other.sst";
+
+  const auto require_rejected = [&](const std::string& file, const std::string& says) {
+    write_file(path, file);
+    try {
+      SsTable::open(1, nullptr, FileObject::open(path));
+      FAIL("SsTable::open accepted the file");
+    } catch (const Corruption& error) {
+      CHECK(error.file() == path.string());
+      INFO(error.what());
+      CHECK(std::string(error.what()).find(says) != std::string::npos);
+    }
+  };
+  SECTION("a file of another program: no magic number") {
+    std::string foreign = bytes;
+    foreign.replace(magic_at, 4, "JPEG");
+    require_rejected(foreign, "magic");
+  }
+  SECTION("a magic number with one bit flipped") {
+    std::string foreign = bytes;
+    foreign.replace(magic_at, 4, le32(mini_lsm::kSstMagic ^ 0x100));
+    require_rejected(foreign, "magic");
+  }
+  SECTION("a newer format version") {
+    std::string newer = bytes;
+    newer.replace(version_at, 4, le32(mini_lsm::kSstFormatVersion + 1));
+    require_rejected(newer, "version");
+  }
+  SECTION("format version 0") {
+    std::string zero = bytes;
+    zero.replace(version_at, 4, le32(0));
+    require_rejected(zero, "version");
+  }
+  SECTION("a file of zeros as long as an SST") {
+    require_rejected(std::string(bytes.size(), '\0'), "magic");
   }
 }

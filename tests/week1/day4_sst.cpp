@@ -14,6 +14,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
+#include "harness/model.hpp"
 #include "harness/temp_dir.hpp"
 #include "mini_lsm/block.hpp"
 #include "mini_lsm/error.hpp"
@@ -454,4 +455,81 @@ TEST_CASE("sst build to a path that already exists throws IoError and keeps the 
     CHECK(error.path() == path.string());
   }
   CHECK(read_file(path) == "precious bytes");
+}
+
+TEST_CASE("sst builder refuses a key that is not above the last one, within and across blocks",
+          "[w1d4][sst]") {
+  TempDir dir;
+  SsTableBuilder builder(64);
+  const Entries entries = numbered_entries(10, 20);
+  for (const auto& [key, value] : entries) {
+    builder.add(key, value);
+  }
+  // Each of these would start a new block (the current one is full), where the block builder
+  // alone cannot see the key before it.
+  CHECK_THROWS_AS(builder.add(entries.back().first, "repeated"), mini_lsm::InvalidArgument);
+  CHECK_THROWS_AS(builder.add(entries[3].first, "older"), mini_lsm::InvalidArgument);
+  CHECK_THROWS_AS(builder.add("", "smallest"), mini_lsm::InvalidArgument);
+  CHECK_THROWS_AS(builder.add(numbered_key(5) + "x", "between"), mini_lsm::InvalidArgument);
+
+  auto table = builder.build(1, nullptr, dir.path() / "1.sst");
+  REQUIRE(table->num_blocks() > 1);
+  CHECK(table_entries(table) == entries);  // nothing of a refused key went in
+  CHECK(table->last_key() == entries.back().first);
+}
+
+TEST_CASE("sst build of a builder without entries throws InvalidArgument and writes nothing",
+          "[w1d4][sst]") {
+  TempDir dir;
+  SsTableBuilder builder(4096);
+  const auto path = dir.path() / "1.sst";
+  CHECK_THROWS_AS(builder.build(1, nullptr, path), mini_lsm::InvalidArgument);
+  CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("block meta decode rejects bytes left over after the last block's metadata",
+          "[w1d4][sst][meta]") {
+  const std::vector<BlockMeta> metas = {{0, "apple", "apricot"}, {300, "banana", "cherry"}};
+  std::string encoded;
+  BlockMeta::encode(metas, encoded);
+  REQUIRE(BlockMeta::decode(encoded, "some.sst", 1000) == metas);
+  for (const std::string& stray :
+       {std::string(1, '\0'), std::string("xyz"), std::string(8, '\0')}) {
+    INFO(stray.size() << " stray bytes");
+    try {
+      BlockMeta::decode(encoded + stray, "some.sst", 1000);
+      FAIL("decode accepted metadata followed by stray bytes");
+    } catch (const Corruption& error) {
+      CHECK(error.file() == "some.sst");
+      CHECK(error.offset() == 1000 + encoded.size());  // where the stray bytes start
+    }
+  }
+}
+
+TEST_CASE("sst model test: random entries and block sizes, random seeks, against a std::map",
+          "[w1d4][sst][model]") {
+  TempDir dir;
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    INFO("seed " << seed);
+    mini_lsm::testing::RandomData data(seed);
+    const mini_lsm::testing::Model model = data.model(1 + data.below(400));
+    const Entries entries(model.begin(), model.end());
+    const std::size_t block_size = std::vector<std::size_t>{1, 32, 100, 256, 4096}[data.below(5)];
+    INFO(entries.size() << " entries, block size " << block_size);
+    const auto path = dir.path() / (std::to_string(seed) + ".sst");
+    build_table(path, entries, block_size, seed);
+    const auto table = SsTable::open(seed, nullptr, FileObject::open(path));
+    CHECK(table->first_key() == entries.front().first);
+    CHECK(table->last_key() == entries.back().first);
+    REQUIRE(table_entries(table) == entries);
+    for (int seek = 0; seek < 60; ++seek) {
+      // Half the targets are keys of the table, half are random.
+      const std::string target =
+          seek % 2 == 0 ? entries[data.below(entries.size())].first : data.key();
+      INFO("seek to " << mini_lsm::testing::escape_bytes(target));
+      auto iterator = SsTableIterator::create_and_seek_to_key(table, target);
+      CHECK(mini_lsm::testing::take(iterator, 5) ==
+            mini_lsm::testing::model_from(model, target, 5));
+    }
+  }
 }

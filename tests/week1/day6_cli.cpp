@@ -9,7 +9,9 @@
 #include "harness/catch.hpp"
 #include "harness/run_cli.hpp"
 #include "harness/temp_dir.hpp"
+#include "mini_lsm/block_cache.hpp"
 #include "mini_lsm/file.hpp"
+#include "mini_lsm/options.hpp"
 #include "mini_lsm/table.hpp"
 
 using mini_lsm::FileObject;
@@ -46,6 +48,15 @@ std::string sst_line(const std::filesystem::path& db, std::size_t id) {
   return "L0 sst " + std::to_string(id) + ": " + std::to_string(table->num_blocks()) + " blocks, " +
          std::to_string(table->file_size()) + " bytes, " + table->first_key() + ".." +
          table->last_key() + "\n";
+}
+
+// What the block cache charges for block 0 of the SST in `file`, as a decimal string.
+std::string block_charge(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file)) {
+    return "(no " + file.filename().string() + ")";
+  }
+  const auto table = SsTable::open(0, nullptr, FileObject::open(file));
+  return std::to_string(mini_lsm::BlockCache::charge(*table->read_block(0)));
 }
 
 }  // namespace
@@ -137,6 +148,7 @@ TEST_CASE("cli dump lists the current memtable, then frozen memtables and L0 SST
 TEST_CASE("cli stats counts memtables, L0 SSTs and block cache use", "[w1d6][cli]") {
   TempDir dir;
   const auto db = dir.path() / "db";
+  const std::string capacity = std::to_string(mini_lsm::LsmOptions{}.block_cache_bytes);
   const auto result = run_cli(db,
                               "stats\n"
                               "put a 1\n"
@@ -150,23 +162,29 @@ TEST_CASE("cli stats counts memtables, L0 SSTs and block cache use", "[w1d6][cli
   CHECK(result.output ==
         "memtables: 1 current, 0 frozen, 0 bytes\n"
         "L0 SSTs: 0, 0 bytes\n"
-        "block cache: 0 of 1024 blocks, 0 hits, 0 misses\n"
-        "ok\n"
-        "ok\n"
-        "ok\n"
-        "memtables: 1 current, 0 frozen, 6 bytes\n"
-        "L0 SSTs: 0, 0 bytes\n"
-        "block cache: 0 of 1024 blocks, 0 hits, 0 misses\n"
-        "ok\n"
-        "ok: flushed 1 memtables\n"
-        "a=1\n"
-        "bb=22\n"
-        "zz (not found)\n"
-        "memtables: 1 current, 0 frozen, 0 bytes\n"
-        "L0 SSTs: 1, " +
+        "block cache: 0 blocks, 0 of " +
+            capacity +
+            " bytes, 0 hits, 0 misses\n"
+            "ok\n"
+            "ok\n"
+            "ok\n"
+            "memtables: 1 current, 0 frozen, 6 bytes\n"
+            "L0 SSTs: 0, 0 bytes\n"
+            "block cache: 0 blocks, 0 of " +
+            capacity +
+            " bytes, 0 hits, 0 misses\n"
+            "ok\n"
+            "ok: flushed 1 memtables\n"
+            "a=1\n"
+            "bb=22\n"
+            "zz (not found)\n"
+            "memtables: 1 current, 0 frozen, 0 bytes\n"
+            "L0 SSTs: 1, " +
             size_of(db / "0.sst") +
             " bytes\n"
-            "block cache: 1 of 1024 blocks, 1 hits, 1 misses\n"
+            "block cache: 1 blocks, " +
+            block_charge(db / "0.sst") + " of " + capacity +
+            " bytes, 1 hits, 1 misses\n"  // get a loads the one block, get bb finds it
             "ok\n");
   CHECK(result.exit_code == 0);
 }

@@ -2,10 +2,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/catch.hpp"
@@ -248,4 +251,126 @@ TEST_CASE("engine get of absent keys inside a flushed SST's range reads almost n
       "week 1 day 7: LsmStorage::get reads a block only when SsTable::may_contain says yes; "
       "may_contain must consult the SST's Bloom filter, built by SsTableBuilder::build");
   CHECK(with_filter < 50);  // under 5% of the lookups
+}
+
+TEST_CASE("bloom hash depends on every byte of keys longer than 16 bytes", "[w1d7][bloom]") {
+  // A hash that reads whole 8- or 16-byte words and drops the tail, or stops after a fixed number
+  // of bytes, gives long keys that differ late the same hash.
+  for (const std::size_t length : {17, 23, 24, 25, 31, 32, 33, 64, 100, 1000}) {
+    const std::string base(length, 'k');
+    for (const std::size_t position : {std::size_t{0}, std::size_t{8}, std::size_t{15},
+                                       std::size_t{16}, length - 2, length - 1}) {
+      INFO(length << "-byte key, byte " << position << " changed");
+      std::string changed = base;
+      changed[position] = 'j';
+      CHECK(Bloom::hash(changed) != Bloom::hash(base));
+    }
+    INFO(length << "-byte key, one byte longer");
+    CHECK(Bloom::hash(base + 'k') != Bloom::hash(base));
+  }
+}
+
+TEST_CASE("bloom filter over keys with a 40-byte shared prefix keeps its false-positive rate",
+          "[w1d7][bloom]") {
+  const std::string prefix(40, 'p');
+  std::vector<std::uint32_t> hashes;
+  for (int i = 0; i < 2000; ++i) {
+    hashes.push_back(Bloom::hash(prefix + numbered_key(i)));
+  }
+  const Bloom filter = Bloom::build(hashes, 10);
+  int missed = 0;
+  for (const std::uint32_t hash : hashes) {
+    missed += filter.may_contain(hash) ? 0 : 1;
+  }
+  CHECK(missed == 0);
+  int passed = 0;
+  for (int i = 2000; i < 12000; ++i) {
+    passed += filter.may_contain(Bloom::hash(prefix + numbered_key(i))) ? 1 : 0;
+  }
+  INFO(passed << " of 10000 absent long keys passed the filter");
+  CHECK(passed < 200);
+}
+
+namespace {
+
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::filesystem::remove(path);
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+// The filter section of an SST file: [filter offset, footer start), the filter offset being the
+// footer's second u32 (table.hpp).
+std::pair<std::size_t, std::size_t> filter_section(const std::string& bytes) {
+  const std::size_t footer = bytes.size() - mini_lsm::kSstFooterSize;
+  std::size_t offset = 0;
+  for (int i = 3; i >= 0; --i) {
+    offset = (offset << 8) | static_cast<unsigned char>(bytes.at(footer + 4 + i));
+  }
+  REQUIRE(offset < footer);
+  return {offset, footer};
+}
+
+}  // namespace
+
+TEST_CASE("sst open of a file with a damaged Bloom filter throws Corruption naming the file",
+          "[w1d7][bloom][sst][corruption]") {
+  TempDir dir;
+  build_even_keys(dir, 1, 500, 10);
+  const auto good_path = dir.path() / "1.sst";
+  const std::string good = read_bytes(good_path);
+  const auto [begin, end] = filter_section(good);
+  const auto path = dir.path() / "2.sst";
+  for (const char probes : {'\0', '\x1f', '\xff'}) {
+    INFO("probe count " << static_cast<int>(static_cast<unsigned char>(probes)));
+    std::string damaged = good;
+    damaged[end - 1] = probes;  // the filter's last byte: its number of probes
+    write_bytes(path, damaged);
+    try {
+      SsTable::open(2, nullptr, FileObject::open(path));
+      FAIL("SsTable::open accepted a filter with a bad probe count");
+    } catch (const Corruption& error) {
+      CHECK(error.file() == path.string());
+      CHECK(error.offset() >= begin);
+      CHECK(error.offset() < end);
+    }
+  }
+}
+
+TEST_CASE("an all-zero Bloom filter rules out every key, alone and in an SST",
+          "[w1d7][bloom][sst]") {
+  std::string zero_bits(128, '\0');
+  const Bloom alone = Bloom::decode(zero_bits + '\x07');
+  CHECK(alone.num_bits() == 1024);
+  CHECK(alone.num_probes() == 7);
+  CHECK(false_positives(alone, 1000) == 0);
+  int passed = 0;
+  for (const std::uint32_t hash : hashes_of_keys(1000)) {
+    passed += alone.may_contain(hash) ? 1 : 0;
+  }
+  CHECK(passed == 0);
+
+  // An SST whose filter bits were all zeroed (the probe count kept) is a valid file whose filter
+  // says no to every key, even its own: may_contain must go by the filter it read.
+  TempDir dir;
+  build_even_keys(dir, 1, 500, 10);
+  std::string bytes = read_bytes(dir.path() / "1.sst");
+  const auto [begin, end] = filter_section(bytes);
+  bytes.replace(begin, end - 1 - begin, std::string(end - 1 - begin, '\0'));
+  const auto path = dir.path() / "2.sst";
+  write_bytes(path, bytes);
+  const auto table = SsTable::open(2, nullptr, FileObject::open(path));
+  REQUIRE(table->bloom() != nullptr);
+  CHECK(table->bloom()->num_bits() == (end - 1 - begin) * 8);
+  int says_maybe = 0;
+  for (int i = 0; i < 1000; ++i) {
+    says_maybe += table->may_contain(numbered_key(i)) ? 1 : 0;
+  }
+  CHECK(says_maybe == 0);
 }

@@ -19,8 +19,9 @@ struct LsmOptions {
   std::size_t target_sst_size = std::size_t{2} << 20;
   /// The most bytes an SST block takes, unless its single entry is bigger (week 1 day 4).
   std::size_t block_size = 4096;
-  /// Blocks the shared block cache keeps (week 1 day 4); 0 disables it.
-  std::size_t block_cache_blocks = 1024;
+  /// Bytes of blocks the shared block cache keeps, each block charged its encoded size
+  /// (week 1 day 4); 0 disables it.
+  std::size_t block_cache_bytes = std::size_t{8} << 20;
   /// The flush thread flushes the oldest frozen memtable while there are more frozen memtables
   /// than this (week 1 day 6).
   std::size_t num_memtable_limit = 2;

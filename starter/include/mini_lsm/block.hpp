@@ -31,9 +31,9 @@ class Block {
   /// The block as bytes: the entries, then their offsets, then their number.
   std::string encode() const;
 
-  /// Parses bytes written by encode(). Every entry is checked, so a block that decodes can be
-  /// read without going out of bounds. Bad bytes throw Corruption naming `file` and the byte
-  /// offset in it (`file_offset` is where the block starts in the file).
+  /// Parses bytes written by encode(). Every entry is checked (in bounds, keys ascending), so a
+  /// block that decodes can be read without going out of bounds. Bad bytes throw Corruption naming
+  /// `file` and the byte offset in it (`file_offset` is where the block starts in the file).
   static Block decode(std::string bytes, std::string_view file = "block",
                       std::uint64_t file_offset = 0);
 
@@ -60,6 +60,9 @@ class Block {
   std::string data_;
   std::vector<std::uint32_t> offsets_;
   std::string first_key_;
+  // Where the block was decoded from, so that entry() names it in a Corruption.
+  std::string file_ = "built block";
+  std::uint64_t file_offset_ = 0;
 };
 
 /// Builds one block, refusing entries once it is full.
@@ -69,8 +72,9 @@ class BlockBuilder {
   /// bigger: the first entry is always accepted so that any entry fits in some block.
   explicit BlockBuilder(std::size_t block_size);
 
-  /// Appends an entry; keys must come in strictly ascending order. Returns false, and adds
-  /// nothing, when the entry would push the encoded block over the block size.
+  /// Appends an entry; keys must come in strictly ascending order (a key not above the last one
+  /// throws InvalidArgument). Returns false, and adds nothing, when the entry would push the
+  /// encoded block over the block size.
   [[nodiscard]] bool add(std::string_view key, std::string_view value);
   bool is_empty() const { return offsets_.empty(); }
   /// The size encode() of the block built now would return.
@@ -84,6 +88,8 @@ class BlockBuilder {
   std::vector<std::uint32_t> offsets_;
   // The first key of the block; week 1 day 7 stores later keys relative to it.
   std::string first_key_;
+  // The key added last: the next one must be above it.
+  std::string last_key_;
 };
 
 /// Iterates the entries of one block.
