@@ -27,7 +27,8 @@ Block::Block(std::string data, std::vector<std::uint32_t> offsets, std::string f
     : data_(std::move(data)), offsets_(std::move(offsets)), first_key_(std::move(first_key)) {}
 
 std::string Block::encode() const {
-  // @lesson w1d3 Block::encode: data_, then every offset as a u32, then the number of offsets as a u32 (put_u32 from coding.hpp)
+  // @lesson w1d3 Block::encode: data_, then every offset as a u32, then the number of offsets as a
+  //   u32 (put_u32 from coding.hpp)
   std::string bytes = data_;
   for (const std::uint32_t offset : offsets_) {
     put_u32(bytes, offset);
@@ -38,7 +39,10 @@ std::string Block::encode() const {
 }
 
 Block Block::decode(std::string bytes, std::string_view file, std::uint64_t file_offset) {
-  // @lesson w1d3 Block::decode: read the entry count (last u32) and the offsets before it, checking that they fit, start at 0 and ascend; keep the rest as data_, then decode_entry() every entry once, checking that the keys ascend, so that bad bytes throw here and nowhere else; remember `file` and `file_offset` for entry()
+  // @lesson w1d3 Block::decode: read the entry count (last u32) and the offsets before it, checking
+  //   that they fit, start at 0 and ascend; keep the rest as data_, then decode_entry() every entry
+  //   once, checking that the keys ascend, so that bad bytes throw here and nowhere else; remember
+  //   `file` and `file_offset` for entry()
   if (bytes.size() < kCountSize) {
     throw Corruption(std::string(file), file_offset, "a block needs at least 4 bytes");
   }
@@ -88,7 +92,8 @@ Block Block::decode(std::string bytes, std::string_view file, std::uint64_t file
 }
 
 BlockEntry Block::entry(std::size_t index) const {
-  // @lesson w1d3 Block::entry: decode_entry() between offsets_[index] and the next offset (or the end of data_), naming file_ at file_offset_
+  // @lesson w1d3 Block::entry: decode_entry() between offsets_[index] and the next offset (or the
+  //   end of data_), naming file_ at file_offset_
   const std::size_t end = index + 1 < offsets_.size() ? offsets_[index + 1] : data_.size();
   return decode_entry(data_, offsets_.at(index), end, first_key_, file_, file_offset_);
   // @lesson end
@@ -97,7 +102,8 @@ BlockEntry Block::entry(std::size_t index) const {
 BlockEntry Block::decode_entry(std::string_view data, std::size_t begin, std::size_t end,
                                std::string_view first_key, std::string_view file,
                                std::uint64_t file_offset) {
-  // @lesson w1d3 Block::decode_entry: with a ByteReader over data[begin, end): key_len (u16), key, value_len (u32), value; the entry must fill its range exactly
+  // @lesson w1d3 Block::decode_entry: with a ByteReader over data[begin, end): key_len (u16), key,
+  //   value_len (u32), value; the entry must fill its range exactly
   //| ByteReader reader(data.substr(begin, end - begin), file, file_offset + begin);
   //| const std::uint16_t key_length = reader.u16();
   //| BlockEntry entry{std::string(reader.take(key_length)), {}};
@@ -106,7 +112,8 @@ BlockEntry Block::decode_entry(std::string_view data, std::size_t begin, std::si
   //|   reader.fail(std::to_string(reader.remaining()) + " stray bytes after an entry");
   //| }
   //| return entry;
-  // @lesson w1d7 replaces: the key is its first `overlap` bytes shared with first_key, then the rest
+  // @lesson w1d7 replaces: the key is its first `overlap` bytes shared with first_key, then the
+  //   rest
   ByteReader reader(data.substr(begin, end - begin), file, file_offset + begin);
   const std::uint16_t overlap = reader.u16();
   if (overlap > first_key.size()) {
@@ -131,7 +138,10 @@ bool BlockBuilder::add(std::string_view key, std::string_view value) {
   if (key.size() > kMaxKeySize) {
     throw InvalidArgument("a block key holds at most " + std::to_string(kMaxKeySize) + " bytes");
   }
-  // @lesson w1d3 BlockBuilder::add: unless the block is empty, throw InvalidArgument for a key not above the last one, and refuse (return false) when the entry and its offset would push encoded_size() over block_size_; else record its offset and append key_len (u16), key, value_len (u32), value; remember the first and the last key
+  // @lesson w1d3 BlockBuilder::add: unless the block is empty, throw InvalidArgument for a key not
+  //   above the last one, and refuse (return false) when the entry and its offset would push
+  //   encoded_size() over block_size_; else record its offset and append key_len (u16), key,
+  //   value_len (u32), value; remember the first and the last key
   //| if (!is_empty() && key <= last_key_) {
   //|   throw InvalidArgument("block keys must ascend: a key is not above the key added before it");
   //| }
@@ -150,7 +160,8 @@ bool BlockBuilder::add(std::string_view key, std::string_view value) {
   //| put_u32(data_, static_cast<std::uint32_t>(value.size()));
   //| data_.append(value);
   //| return true;
-  // @lesson w1d7 replaces: store overlap (u16: bytes shared with the first key), rest_len (u16), the rest of the key, value_len (u32), value
+  // @lesson w1d7 replaces: store overlap (u16: bytes shared with the first key), rest_len (u16),
+  //   the rest of the key, value_len (u32), value
   if (!is_empty() && key <= last_key_) {
     throw InvalidArgument("block keys must ascend: a key is not above the key added before it");
   }
@@ -207,7 +218,8 @@ void BlockIterator::seek_to_first() {
 }
 
 void BlockIterator::seek_to_key(std::string_view key) {
-  // @lesson w1d3 BlockIterator::seek_to_key: binary search for the first entry whose key is >= `key` (entries are sorted), then seek_to_index() there
+  // @lesson w1d3 BlockIterator::seek_to_key: binary search for the first entry whose key is >=
+  //   `key` (entries are sorted), then seek_to_index() there
   std::size_t low = 0;
   std::size_t high = block_ ? block_->num_entries() : 0;
   while (low < high) {
@@ -223,7 +235,8 @@ void BlockIterator::seek_to_key(std::string_view key) {
 }
 
 void BlockIterator::seek_to_index(std::size_t index) {
-  // @lesson w1d3 BlockIterator::seek_to_index: remember the index and, when it names an entry, decode it into current_
+  // @lesson w1d3 BlockIterator::seek_to_index: remember the index and, when it names an entry,
+  //   decode it into current_
   index_ = index;
   current_ = is_valid() ? block_->entry(index) : BlockEntry{};
   // @lesson end

@@ -13,7 +13,9 @@ std::size_t BlockCache::AddressHash::operator()(const BlockAddress& address) con
 
 std::shared_ptr<const Block> BlockCache::get_or_load(
     BlockAddress address, const std::function<std::shared_ptr<const Block>()>& load) {
-  // @lesson w1d4 BlockCache::get_or_load: under mutex_, find_and_touch(): a hit counts in hits_; on a miss count it, call load() WITHOUT the lock (it reads a file), then insert() the block under the lock again
+  // @lesson w1d4 BlockCache::get_or_load: under mutex_, find_and_touch(): a hit counts in hits_; on
+  //   a miss count it, call load() WITHOUT the lock (it reads a file), then insert() the block
+  //   under the lock again
   {
     const std::lock_guard lock(mutex_);
     if (auto block = find_and_touch(address)) {
@@ -30,7 +32,8 @@ std::shared_ptr<const Block> BlockCache::get_or_load(
 }
 
 std::shared_ptr<const Block> BlockCache::find_and_touch(const BlockAddress& address) {
-  // @lesson w1d4 BlockCache::find_and_touch: look the address up in index_; on a hit move its entry to the front of recency_ (std::list::splice) and return the block, else nullptr
+  // @lesson w1d4 BlockCache::find_and_touch: look the address up in index_; on a hit move its entry
+  //   to the front of recency_ (std::list::splice) and return the block, else nullptr
   const auto found = index_.find(address);
   if (found == index_.end()) {
     return nullptr;
@@ -41,7 +44,9 @@ std::shared_ptr<const Block> BlockCache::find_and_touch(const BlockAddress& addr
 }
 
 void BlockCache::insert(const BlockAddress& address, std::shared_ptr<const Block> block) {
-  // @lesson w1d4 BlockCache::insert: unless another thread cached it meanwhile or its charge() alone is over capacity_, put the block at the front of recency_ and in index_ and add its charge to bytes_, then evict from the back while bytes_ is over capacity_
+  // @lesson w1d4 BlockCache::insert: unless another thread cached it meanwhile or its charge()
+  //   alone is over capacity_, put the block at the front of recency_ and in index_ and add its
+  //   charge to bytes_, then evict from the back while bytes_ is over capacity_
   const std::size_t block_charge = charge(*block);
   if (block_charge > capacity_ || index_.contains(address)) {
     return;

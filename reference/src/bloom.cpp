@@ -16,7 +16,8 @@ constexpr std::size_t kMaxProbes = 30;
 }  // namespace
 
 std::uint32_t Bloom::hash(std::string_view key) {
-  // @lesson w1d7 Bloom::hash: any well-mixed hash works; e.g. 64-bit FNV-1a over the bytes, then a finalizer that spreads every input bit over the result, truncated to 32 bits
+  // @lesson w1d7 Bloom::hash: any well-mixed hash works; e.g. 64-bit FNV-1a over the bytes, then a
+  //   finalizer that spreads every input bit over the result, truncated to 32 bits
   std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a offset basis
   for (const char byte : key) {
     hash = (hash ^ static_cast<unsigned char>(byte)) * 0x100000001b3ULL;
@@ -64,7 +65,8 @@ std::string Bloom::encode() const {
 }
 
 Bloom Bloom::decode(std::string_view bytes, std::string_view file, std::uint64_t file_offset) {
-  // @lesson w1d7 Bloom::decode: the last byte is the number of probes (1..30), the bytes before it (at least one) are the bit array
+  // @lesson w1d7 Bloom::decode: the last byte is the number of probes (1..30), the bytes before it
+  //   (at least one) are the bit array
   if (bytes.size() < 2) {
     throw Corruption(std::string(file), file_offset,
                      "a Bloom filter needs at least 2 bytes, not " + std::to_string(bytes.size()));
@@ -79,7 +81,8 @@ Bloom Bloom::decode(std::string_view bytes, std::string_view file, std::uint64_t
 }
 
 bool Bloom::may_contain(std::uint32_t key_hash) const {
-  // @lesson w1d7 Bloom::may_contain: probe the same bits build() set for this hash; any bit that is 0 means "certainly not"
+  // @lesson w1d7 Bloom::may_contain: probe the same bits build() set for this hash; any bit that is
+  //   0 means "certainly not"
   const std::size_t array_bits = bits_.size() * 8;
   const std::uint32_t delta = (key_hash >> 17) | (key_hash << 15);
   for (std::size_t probe = 0; probe < num_probes_; ++probe) {

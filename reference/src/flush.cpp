@@ -9,7 +9,11 @@
 namespace mini_lsm {
 
 void LsmStorage::force_flush() {
-  // @lesson w1d6 LsmStorage::force_flush: one flush at a time (flush_serial_mutex_); take the oldest frozen memtable (the back of imm_memtables) and write_sstable() it unless it is empty, WITHOUT state_change_mutex_ (writers must be able to freeze meanwhile); then under state_change_mutex_ publish() the state of that moment without that memtable and with its SST in front of l0_sstables and in sstables
+  // @lesson w1d6 LsmStorage::force_flush: one flush at a time (flush_serial_mutex_); take the
+  //   oldest frozen memtable (the back of imm_memtables) and write_sstable() it unless it is empty,
+  //   WITHOUT state_change_mutex_ (writers must be able to freeze meanwhile); then under
+  //   state_change_mutex_ publish() the state of that moment without that memtable and with its SST
+  //   in front of l0_sstables and in sstables
   const std::lock_guard one_flush_at_a_time(flush_serial_mutex_);
   const std::shared_ptr<const LsmState> before = state();
   if (before->imm_memtables.empty()) {
@@ -32,7 +36,10 @@ void LsmStorage::force_flush() {
 }
 
 std::shared_ptr<SsTable> LsmStorage::write_sstable(const MemTable& memtable) const {
-  // @lesson w1d6 LsmStorage::write_sstable: add every entry of the memtable (tombstones too) to an SsTableBuilder; remove a file already at sst_path(memtable.id()) (an earlier attempt at this flush that failed after its rename); build it there on *fs_, then fs_->sync_directory() so the new file's name survives a crash
+  // @lesson w1d6 LsmStorage::write_sstable: add every entry of the memtable (tombstones too) to an
+  //   SsTableBuilder; remove a file already at sst_path(memtable.id()) (an earlier attempt at this
+  //   flush that failed after its rename); build it there on *fs_, then fs_->sync_directory() so
+  //   the new file's name survives a crash
   SsTableBuilder builder(options_.block_size, options_.bloom_bits_per_key);
   for (MemTableIterator entry = memtable.scan(Bound::unbounded(), Bound::unbounded());
        entry.is_valid(); entry.next()) {
@@ -50,13 +57,17 @@ std::shared_ptr<SsTable> LsmStorage::write_sstable(const MemTable& memtable) con
 }
 
 bool LsmStorage::too_many_frozen_memtables() const {
-  // @lesson w1d6 LsmStorage::too_many_frozen_memtables: more frozen memtables than options_.num_memtable_limit
+  // @lesson w1d6 LsmStorage::too_many_frozen_memtables: more frozen memtables than
+  //   options_.num_memtable_limit
   return state()->imm_memtables.size() > options_.num_memtable_limit;
   // @lesson end
 }
 
 void LsmStorage::flush_loop(std::stop_token stop) {
-  // @lesson w1d6 LsmStorage::flush_loop: until a stop is requested, sleep on flush_wanted_ until flush_wakeups_ changes, then force_flush() while no stop is requested and there are too many frozen memtables; a flush that throws goes to set_background_error() and ends the loop (the error sticks)
+  // @lesson w1d6 LsmStorage::flush_loop: until a stop is requested, sleep on flush_wanted_ until
+  //   flush_wakeups_ changes, then force_flush() while no stop is requested and there are too many
+  //   frozen memtables; a flush that throws goes to set_background_error() and ends the loop (the
+  //   error sticks)
   std::uint64_t seen = 0;
   while (true) {
     {
@@ -81,13 +92,16 @@ void LsmStorage::flush_loop(std::stop_token stop) {
 }
 
 bool LsmStorage::flush_backlog_is_full() const {
-  // @lesson w1d6 LsmStorage::flush_backlog_is_full: more frozen memtables than options_.num_memtable_limit + options_.max_flush_backlog
+  // @lesson w1d6 LsmStorage::flush_backlog_is_full: more frozen memtables than
+  //   options_.num_memtable_limit + options_.max_flush_backlog
   return state()->imm_memtables.size() > options_.num_memtable_limit + options_.max_flush_backlog;
   // @lesson end
 }
 
 void LsmStorage::wait_for_room_to_write() {
-  // @lesson w1d6 LsmStorage::wait_for_room_to_write: under stall_mutex_, wait on room_to_write_ until there is a background error, the engine is closed, or the flush backlog is no longer full; then rethrow the background error if there is one
+  // @lesson w1d6 LsmStorage::wait_for_room_to_write: under stall_mutex_, wait on room_to_write_
+  //   until there is a background error, the engine is closed, or the flush backlog is no longer
+  //   full; then rethrow the background error if there is one
   std::unique_lock lock(stall_mutex_);
   room_to_write_.wait(lock, [this] {
     return background_error_ != nullptr || closed_.load() || !flush_backlog_is_full();
@@ -145,7 +159,10 @@ void LsmStorage::stop_flush_thread() {
 }
 
 void LsmStorage::close() {
-  // @lesson w1d6 LsmStorage::close: under close_mutex_, do nothing if an earlier close finished; else set closed_ (wake_waiting_writers()), stop the flush thread, freeze the current memtable even if it looks empty, force_flush() until no memtable is frozen, and only then mark the close finished (a close that threw can be retried and loses nothing)
+  // @lesson w1d6 LsmStorage::close: under close_mutex_, do nothing if an earlier close finished;
+  //   else set closed_ (wake_waiting_writers()), stop the flush thread, freeze the current memtable
+  //   even if it looks empty, force_flush() until no memtable is frozen, and only then mark the
+  //   close finished (a close that threw can be retried and loses nothing)
   const std::lock_guard closing(close_mutex_);
   if (close_finished_) {
     return;

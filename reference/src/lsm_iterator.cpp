@@ -14,7 +14,8 @@ LsmIterator::LsmIterator(std::unique_ptr<StorageIterator> inner, Bound upper)
 }
 
 void LsmIterator::skip_deleted() {
-  // @lesson w1d2 LsmIterator::skip_deleted: advance inner_ while it stands on an empty value (a tombstone) inside the upper bound; past the bound there is nothing left to skip to
+  // @lesson w1d2 LsmIterator::skip_deleted: advance inner_ while it stands on an empty value (a
+  //   tombstone) inside the upper bound; past the bound there is nothing left to skip to
   while (inner_->is_valid() && satisfies_upper(inner_->key(), upper_) && inner_->value().empty()) {
     inner_->next();
   }
@@ -34,7 +35,8 @@ std::string_view LsmIterator::value() const {
 }
 
 bool LsmIterator::is_valid() const {
-  // @lesson w1d2 LsmIterator::is_valid: valid while inner_ is valid and its key satisfies the upper bound
+  // @lesson w1d2 LsmIterator::is_valid: valid while inner_ is valid and its key satisfies the upper
+  //   bound
   return inner_->is_valid() && satisfies_upper(inner_->key(), upper_);
   // @lesson end
 }
@@ -53,7 +55,8 @@ std::size_t LsmIterator::num_active_iterators() const {
 FusedIterator::FusedIterator(std::unique_ptr<StorageIterator> inner) : inner_(std::move(inner)) {}
 
 std::string_view FusedIterator::key() const {
-  // @lesson w1d2 FusedIterator::key: throw InvalidArgument unless is_valid(), else the key of inner_
+  // @lesson w1d2 FusedIterator::key: throw InvalidArgument unless is_valid(), else the key of
+  //   inner_
   if (!is_valid()) {
     throw InvalidArgument("key() of an iterator that is not valid");
   }
@@ -62,7 +65,8 @@ std::string_view FusedIterator::key() const {
 }
 
 std::string_view FusedIterator::value() const {
-  // @lesson w1d2 FusedIterator::value: throw InvalidArgument unless is_valid(), else the value of inner_
+  // @lesson w1d2 FusedIterator::value: throw InvalidArgument unless is_valid(), else the value of
+  //   inner_
   if (!is_valid()) {
     throw InvalidArgument("value() of an iterator that is not valid");
   }
@@ -77,7 +81,8 @@ bool FusedIterator::is_valid() const {
 }
 
 void FusedIterator::next() {
-  // @lesson w1d2 FusedIterator::next: rethrow a kept error; do nothing once invalid; otherwise advance inner_, keeping (std::current_exception) and rethrowing anything it throws
+  // @lesson w1d2 FusedIterator::next: rethrow a kept error; do nothing once invalid; otherwise
+  //   advance inner_, keeping (std::current_exception) and rethrowing anything it throws
   if (error_) {
     std::rethrow_exception(error_);
   }

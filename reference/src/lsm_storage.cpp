@@ -87,7 +87,8 @@ std::shared_ptr<const LsmState> LsmStorage::state() const {
 }
 
 void LsmStorage::put(std::string_view key, std::string_view value) {
-  // @lesson w1d1 LsmStorage::put: reject a bad key or value with InvalidArgument before touching anything, then write()
+  // @lesson w1d1 LsmStorage::put: reject a bad key or value with InvalidArgument before touching
+  //   anything, then write()
   check_key_size(key);
   check_value_size(value);
   write(key, value);
@@ -95,14 +96,16 @@ void LsmStorage::put(std::string_view key, std::string_view value) {
 }
 
 void LsmStorage::del(std::string_view key) {
-  // @lesson w1d1 LsmStorage::del: reject a key over kMaxKeySize, then write() a tombstone (an empty value)
+  // @lesson w1d1 LsmStorage::del: reject a key over kMaxKeySize, then write() a tombstone (an empty
+  //   value)
   check_key_size(key);
   write(key, {});
   // @lesson end
 }
 
 std::optional<std::string> LsmStorage::get(std::string_view key) const {
-  // @lesson w1d1 LsmStorage::get: search the current memtable, then the frozen ones newest first; the first hit wins and a tombstone means not found
+  // @lesson w1d1 LsmStorage::get: search the current memtable, then the frozen ones newest first;
+  //   the first hit wins and a tombstone means not found
   //| const std::shared_ptr<const LsmState> snapshot = state();
   //| std::optional<std::string> value = snapshot->memtable->get(key);
   //| for (auto frozen = snapshot->imm_memtables.begin();
@@ -113,7 +116,8 @@ std::optional<std::string> LsmStorage::get(std::string_view key) const {
   //|   return std::nullopt;  // the newest write was a delete
   //| }
   //| return value;
-  // @lesson w1d5 replaces: when no memtable has the key, search the L0 SSTs newest first, skipping those that cannot hold it (SsTable::may_contain)
+  // @lesson w1d5 replaces: when no memtable has the key, search the L0 SSTs newest first, skipping
+  //   those that cannot hold it (SsTable::may_contain)
   const std::shared_ptr<const LsmState> snapshot = state();
   std::optional<std::string> value = snapshot->memtable->get(key);
   for (auto frozen = snapshot->imm_memtables.begin();
@@ -137,11 +141,13 @@ std::optional<std::string> LsmStorage::get(std::string_view key) const {
 }
 
 FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
-  // @lesson w1d2 LsmStorage::scan: merge an iterator per memtable (current first) with a MergeIterator, wrap it in an LsmIterator that stops at `upper`, and that in a FusedIterator
+  // @lesson w1d2 LsmStorage::scan: merge an iterator per memtable (current first) with a
+  //   MergeIterator, wrap it in an LsmIterator that stops at `upper`, and that in a FusedIterator
   //| const std::shared_ptr<const LsmState> snapshot = state();
   //| auto memtables = std::make_unique<MergeIterator>(memtable_iterators(*snapshot, lower, upper));
   //| return FusedIterator(std::make_unique<LsmIterator>(std::move(memtables), upper));
-  // @lesson w1d5 replaces: also merge the L0 SSTs that overlap [lower, upper], each seeked to `lower`, behind the memtables with a TwoMergeIterator
+  // @lesson w1d5 replaces: also merge the L0 SSTs that overlap [lower, upper], each seeked to
+  //   `lower`, behind the memtables with a TwoMergeIterator
   const std::shared_ptr<const LsmState> snapshot = state();
   auto memtables = std::make_unique<MergeIterator>(memtable_iterators(*snapshot, lower, upper));
   std::vector<std::unique_ptr<StorageIterator>> tables;
@@ -171,11 +177,14 @@ void LsmStorage::write(std::string_view key, std::string_view value) {
 
 std::shared_ptr<MemTable> LsmStorage::write_to_current_memtable(std::string_view key,
                                                                 std::string_view value) {
-  // @lesson w1d1 LsmStorage::write_to_current_memtable: put into the current memtable (writable() of state()->memtable) and return it
+  // @lesson w1d1 LsmStorage::write_to_current_memtable: put into the current memtable (writable()
+  //   of state()->memtable) and return it
   //| const std::shared_ptr<MemTable> memtable = writable(state()->memtable);
   //| memtable->put(key, value);
   //| return memtable;
-  // @lesson w1d6 replaces: refuse writes after close(); hold write_mutex_ shared from reading the current memtable until the put is done, so that a freeze waits for the put and a flush never misses it
+  // @lesson w1d6 replaces: refuse writes after close(); hold write_mutex_ shared from reading the
+  //   current memtable until the put is done, so that a freeze waits for the put and a flush never
+  //   misses it
   const std::shared_lock writing(write_mutex_);
   if (closed_.load()) {
     throw InvalidArgument("the engine is closed: open it again to write");
@@ -187,7 +196,8 @@ std::shared_ptr<MemTable> LsmStorage::write_to_current_memtable(std::string_view
 }
 
 bool LsmStorage::is_full(const MemTable& memtable) const {
-  // @lesson w1d1 LsmStorage::is_full: the memtable's approximate size has reached options_.target_sst_size
+  // @lesson w1d1 LsmStorage::is_full: the memtable's approximate size has reached
+  //   options_.target_sst_size
   return memtable.approximate_size() >= options_.target_sst_size;
   // @lesson end
 }
@@ -205,14 +215,16 @@ void LsmStorage::publish(std::shared_ptr<const LsmState> next) {
 }
 
 void LsmStorage::force_freeze_memtable() {
-  // @lesson w1d1 LsmStorage::force_freeze_memtable: take state_change_mutex_ and freeze_current_memtable()
+  // @lesson w1d1 LsmStorage::force_freeze_memtable: take state_change_mutex_ and
+  //   freeze_current_memtable()
   const std::lock_guard state_change(state_change_mutex_);
   freeze_current_memtable(state_change);
   // @lesson end
 }
 
 void LsmStorage::freeze_if_still_current(const std::shared_ptr<const MemTable>& memtable) {
-  // @lesson w1d1 LsmStorage::freeze_if_still_current: under state_change_mutex_, freeze only if `memtable` is still the current one (another writer may have frozen it already)
+  // @lesson w1d1 LsmStorage::freeze_if_still_current: under state_change_mutex_, freeze only if
+  //   `memtable` is still the current one (another writer may have frozen it already)
   const std::lock_guard state_change(state_change_mutex_);
   if (state()->memtable == memtable) {
     freeze_current_memtable(state_change);
@@ -221,7 +233,8 @@ void LsmStorage::freeze_if_still_current(const std::shared_ptr<const MemTable>& 
 }
 
 void LsmStorage::freeze_current_memtable(const std::lock_guard<std::mutex>& /*state_change*/) {
-  // @lesson w1d1 LsmStorage::freeze_current_memtable: build a new LsmState with a fresh memtable (allocate_id()) and the old one in front of imm_memtables, then publish() it
+  // @lesson w1d1 LsmStorage::freeze_current_memtable: build a new LsmState with a fresh memtable
+  //   (allocate_id()) and the old one in front of imm_memtables, then publish() it
   auto next = std::make_shared<LsmState>(*state());
   next->imm_memtables.insert(next->imm_memtables.begin(), next->memtable);
   next->memtable = std::make_shared<MemTable>(allocate_id());

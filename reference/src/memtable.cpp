@@ -20,19 +20,22 @@ std::string_view MemTableIterator::key() const {
 }
 
 std::string_view MemTableIterator::value() const {
-  // @lesson w1d1 MemTableIterator::value: the value captured in value_ when the iterator reached this entry (not the skiplist's newest value, which a concurrent delete may change)
+  // @lesson w1d1 MemTableIterator::value: the value captured in value_ when the iterator reached
+  //   this entry (not the skiplist's newest value, which a concurrent delete may change)
   return value_;
   // @lesson end
 }
 
 bool MemTableIterator::is_valid() const {
-  // @lesson w1d1 MemTableIterator::is_valid: valid while the skiplist position is valid and its key is within the upper bound
+  // @lesson w1d1 MemTableIterator::is_valid: valid while the skiplist position is valid and its key
+  //   is within the upper bound
   return position_.valid() && satisfies_upper(position_.key(), upper_);
   // @lesson end
 }
 
 void MemTableIterator::next() {
-  // @lesson w1d1 MemTableIterator::next: advance the skiplist position, then capture the value under it in value_ (when the position is valid)
+  // @lesson w1d1 MemTableIterator::next: advance the skiplist position, then capture the value
+  //   under it in value_ (when the position is valid)
   position_.next();
   value_ = position_.valid() ? position_.value() : std::string_view();
   // @lesson end
@@ -41,7 +44,8 @@ void MemTableIterator::next() {
 MemTable::MemTable(std::size_t id) : id_(id), map_(std::make_shared<SkipList>()) {}
 
 void MemTable::put(std::string_view key, std::string_view value) {
-  // @lesson w1d1 MemTable::put: insert into map_ and add the key and value sizes to approximate_size_
+  // @lesson w1d1 MemTable::put: insert into map_ and add the key and value sizes to
+  //   approximate_size_
   map_->insert(key, value);
   approximate_size_.fetch_add(key.size() + value.size(), std::memory_order_relaxed);
   // @lesson end
@@ -57,7 +61,8 @@ std::optional<std::string> MemTable::get(std::string_view key) const {
 }
 
 MemTableIterator MemTable::scan(const Bound& lower, const Bound& upper) const {
-  // @lesson w1d1 MemTable::scan: seek map_ to the first key that satisfies `lower`; the iterator stops at `upper`
+  // @lesson w1d1 MemTable::scan: seek map_ to the first key that satisfies `lower`; the iterator
+  //   stops at `upper`
   SkipList::Iterator position = map_->seek(lower.key());
   if (lower.kind() == Bound::Kind::kExcluded && position.valid() && position.key() == lower.key()) {
     position.next();

@@ -20,7 +20,8 @@ MergeIterator::MergeIterator(std::vector<std::unique_ptr<StorageIterator>> sourc
 }
 
 bool MergeIterator::comes_after(std::size_t left, std::size_t right) const {
-  // @lesson w1d2 MergeIterator::comes_after: true when source `left` must come out after `right`: a bigger key, or the same key from an older (higher-index) source
+  // @lesson w1d2 MergeIterator::comes_after: true when source `left` must come out after `right`: a
+  //   bigger key, or the same key from an older (higher-index) source
   const std::string_view left_key = sources_[left]->key();
   const std::string_view right_key = sources_[right]->key();
   return left_key != right_key ? left_key > right_key : left > right;
@@ -56,13 +57,15 @@ std::string_view MergeIterator::value() const {
 }
 
 bool MergeIterator::is_valid() const {
-  // @lesson w1d2 MergeIterator::is_valid: valid while some source is valid, that is, heap_ is not empty
+  // @lesson w1d2 MergeIterator::is_valid: valid while some source is valid, that is, heap_ is not
+  //   empty
   return !heap_.empty();
   // @lesson end
 }
 
 void MergeIterator::next() {
-  // @lesson w1d2 MergeIterator::next: advance every source that stands on the current key (the newest and its older duplicates), putting back the ones that stay valid
+  // @lesson w1d2 MergeIterator::next: advance every source that stands on the current key (the
+  //   newest and its older duplicates), putting back the ones that stay valid
   // Copied: advancing the source it came from invalidates the view.
   const std::string current_key(key());
   while (!heap_.empty() && current().key() == current_key) {

@@ -74,7 +74,9 @@ std::vector<std::size_t> LsmStorage::sstable_ids_newest_first(
 }
 
 void LsmStorage::load_sstables(const std::vector<std::size_t>& ids) {
-  // @lesson w1d5 LsmStorage::load_sstables: open each SST (SsTable::open with block_cache_ on FileObject::open(sst_path(id), *fs_)) into sstables, list the ids in the same order (newest first) in l0_sstables, and move next_id_ past the highest id
+  // @lesson w1d5 LsmStorage::load_sstables: open each SST (SsTable::open with block_cache_ on
+  //   FileObject::open(sst_path(id), *fs_)) into sstables, list the ids in the same order (newest
+  //   first) in l0_sstables, and move next_id_ past the highest id
   auto next = std::make_shared<LsmState>(*state_);
   for (const std::size_t id : ids) {
     next->sstables.emplace(id,

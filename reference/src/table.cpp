@@ -10,7 +10,8 @@
 namespace mini_lsm {
 
 void BlockMeta::encode(const std::vector<BlockMeta>& metas, std::string& out) {
-  // @lesson w1d4 BlockMeta::encode: the number of blocks (u32), then per block: offset (u32), first key length (u16) and bytes, last key length (u16) and bytes
+  // @lesson w1d4 BlockMeta::encode: the number of blocks (u32), then per block: offset (u32), first
+  //   key length (u16) and bytes, last key length (u16) and bytes
   put_u32(out, static_cast<std::uint32_t>(metas.size()));
   for (const BlockMeta& meta : metas) {
     put_u32(out, meta.offset);
@@ -24,7 +25,8 @@ void BlockMeta::encode(const std::vector<BlockMeta>& metas, std::string& out) {
 
 std::vector<BlockMeta> BlockMeta::decode(std::string_view bytes, std::string_view file,
                                          std::uint64_t file_offset) {
-  // @lesson w1d4 BlockMeta::decode: read back what encode() wrote with a ByteReader (it throws Corruption on a short read); the whole input must be used
+  // @lesson w1d4 BlockMeta::decode: read back what encode() wrote with a ByteReader (it throws
+  //   Corruption on a short read); the whole input must be used
   ByteReader reader(bytes, file, file_offset);
   const std::uint32_t count = reader.u32();
   std::vector<BlockMeta> metas;
@@ -49,7 +51,11 @@ SsTable::SsTable(OpenKey /*key*/, std::size_t id, std::shared_ptr<BlockCache> ca
 
 std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file) {
-  // @lesson w1d4 SsTable::open: read the footer (the last kSstFooterSize bytes), check its magic and format version, check that meta offset <= filter offset <= footer start, decode the block metadata, check it (at least one block, offsets from 0 ascending below the meta offset, each block's first key <= its last key < the next block's first key), and fill in first and last key
+  // @lesson w1d4 SsTable::open: read the footer (the last kSstFooterSize bytes), check its magic
+  //   and format version, check that meta offset <= filter offset <= footer start, decode the block
+  //   metadata, check it (at least one block, offsets from 0 ascending below the meta offset, each
+  //   block's first key <= its last key < the next block's first key), and fill in first and last
+  //   key
   const std::string path = file.path().string();
   if (file.size() < kSstFooterSize) {
     throw Corruption(path, 0,
@@ -113,7 +119,8 @@ std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCach
 }
 
 std::shared_ptr<const Block> SsTable::read_block(std::size_t index) const {
-  // @lesson w1d4 SsTable::read_block: block `index` spans from its offset to the next block's offset (the meta offset for the last block); read it and Block::decode() it, naming this file
+  // @lesson w1d4 SsTable::read_block: block `index` spans from its offset to the next block's
+  //   offset (the meta offset for the last block); read it and Block::decode() it, naming this file
   const std::uint64_t begin = block_meta_.at(index).offset;
   const std::uint64_t end =
       index + 1 < block_meta_.size() ? block_meta_[index + 1].offset : meta_offset_;
@@ -123,7 +130,8 @@ std::shared_ptr<const Block> SsTable::read_block(std::size_t index) const {
 }
 
 std::shared_ptr<const Block> SsTable::read_block_cached(std::size_t index) const {
-  // @lesson w1d4 SsTable::read_block_cached: without a cache, read_block(); with one, get_or_load() at {id_, index}
+  // @lesson w1d4 SsTable::read_block_cached: without a cache, read_block(); with one, get_or_load()
+  //   at {id_, index}
   if (!cache_) {
     return read_block(index);
   }
@@ -132,7 +140,8 @@ std::shared_ptr<const Block> SsTable::read_block_cached(std::size_t index) const
 }
 
 std::size_t SsTable::find_block_index(std::string_view key) const {
-  // @lesson w1d4 SsTable::find_block_index: binary search (std::partition_point) for the first block whose last key is >= `key`
+  // @lesson w1d4 SsTable::find_block_index: binary search (std::partition_point) for the first
+  //   block whose last key is >= `key`
   const auto block =
       std::partition_point(block_meta_.begin(), block_meta_.end(),
                            [key](const BlockMeta& meta) { return meta.last_key < key; });
@@ -155,7 +164,8 @@ bool SsTable::may_contain(std::string_view key) const {
 }
 
 bool SsTable::overlaps(const Bound& lower, const Bound& upper) const {
-  // @lesson w1d5 SsTable::overlaps: no overlap for an empty range (range_is_empty), or when last_key_ is below `lower` or first_key_ is above `upper` (satisfies_lower / satisfies_upper)
+  // @lesson w1d5 SsTable::overlaps: no overlap for an empty range (range_is_empty), or when
+  //   last_key_ is below `lower` or first_key_ is above `upper` (satisfies_lower / satisfies_upper)
   return !range_is_empty(lower, upper) && satisfies_lower(last_key_, lower) &&
          satisfies_upper(first_key_, upper);
   // @lesson end
@@ -169,7 +179,8 @@ void SsTableBuilder::add(std::string_view key, std::string_view value) {
   if (!is_empty() && key <= current_last_key_) {
     throw InvalidArgument("SST keys must ascend: a key is not above the key added before it");
   }
-  // @lesson w1d4 SsTableBuilder::add: add to the current block; when it refuses, finish_block() and add to the fresh one (a first entry always fits); track the block's first and last key
+  // @lesson w1d4 SsTableBuilder::add: add to the current block; when it refuses, finish_block() and
+  //   add to the fresh one (a first entry always fits); track the block's first and last key
   if (current_.is_empty()) {
     current_first_key_ = key;
   }
@@ -186,7 +197,8 @@ void SsTableBuilder::add(std::string_view key, std::string_view value) {
 }
 
 void SsTableBuilder::finish_block() {
-  // @lesson w1d4 SsTableBuilder::finish_block: unless the current block is empty, record its BlockMeta (offset = bytes so far), append its encoding to data_ and start a new BlockBuilder
+  // @lesson w1d4 SsTableBuilder::finish_block: unless the current block is empty, record its
+  //   BlockMeta (offset = bytes so far), append its encoding to data_ and start a new BlockBuilder
   if (current_.is_empty()) {
     return;
   }
@@ -205,7 +217,10 @@ std::size_t SsTableBuilder::estimated_size() const {
 
 std::shared_ptr<SsTable> SsTableBuilder::build(std::size_t id, std::shared_ptr<BlockCache> cache,
                                                const std::filesystem::path& path, FileSystem& fs) {
-  // @lesson w1d4 SsTableBuilder::build: finish_block() and refuse an empty SST (InvalidArgument), then lay out blocks | metadata | filter (empty for now) | footer (meta offset, filter offset, kSstFormatVersion, kSstMagic: u32 each), write it with FileObject::create on `fs` and SsTable::open it
+  // @lesson w1d4 SsTableBuilder::build: finish_block() and refuse an empty SST (InvalidArgument),
+  //   then lay out blocks | metadata | filter (empty for now) | footer (meta offset, filter offset,
+  //   kSstFormatVersion, kSstMagic: u32 each), write it with FileObject::create on `fs` and
+  //   SsTable::open it
   finish_block();
   if (block_meta_.empty()) {
     throw InvalidArgument("an SST needs at least one entry");
@@ -252,7 +267,8 @@ void SsTableIterator::seek_to_first() {
 }
 
 void SsTableIterator::seek_to_key(std::string_view key) {
-  // @lesson w1d4 SsTableIterator::seek_to_key: find_block_index(), seek inside that block, and go on to the next block if nothing there is >= `key`
+  // @lesson w1d4 SsTableIterator::seek_to_key: find_block_index(), seek inside that block, and go
+  //   on to the next block if nothing there is >= `key`
   block_index_ = table_->find_block_index(key);
   if (block_index_ >= table_->num_blocks()) {
     block_iterator_ = BlockIterator();
@@ -267,7 +283,8 @@ void SsTableIterator::seek_to_key(std::string_view key) {
 }
 
 void SsTableIterator::seek_to_block(std::size_t index) {
-  // @lesson w1d4 SsTableIterator::seek_to_block: open block `index` at its first entry through read_block_cached(); past the last block the iterator becomes invalid
+  // @lesson w1d4 SsTableIterator::seek_to_block: open block `index` at its first entry through
+  //   read_block_cached(); past the last block the iterator becomes invalid
   block_index_ = index;
   block_iterator_ = BlockIterator();
   if (block_index_ < table_->num_blocks()) {
@@ -296,7 +313,8 @@ bool SsTableIterator::is_valid() const {
 }
 
 void SsTableIterator::next() {
-  // @lesson w1d4 SsTableIterator::next: advance the block iterator; when its block is exhausted, seek_to_block() the next one
+  // @lesson w1d4 SsTableIterator::next: advance the block iterator; when its block is exhausted,
+  //   seek_to_block() the next one
   block_iterator_.next();
   if (!block_iterator_.is_valid()) {
     seek_to_block(block_index_ + 1);

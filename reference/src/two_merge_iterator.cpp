@@ -9,13 +9,15 @@ namespace mini_lsm {
 TwoMergeIterator::TwoMergeIterator(std::unique_ptr<StorageIterator> newer,
                                    std::unique_ptr<StorageIterator> older)
     : newer_(std::move(newer)), older_(std::move(older)) {
-  // @lesson w1d5 TwoMergeIterator::TwoMergeIterator: both sources may start on the same key: skip the older duplicate
+  // @lesson w1d5 TwoMergeIterator::TwoMergeIterator: both sources may start on the same key: skip
+  //   the older duplicate
   skip_older_duplicate();
   // @lesson end
 }
 
 void TwoMergeIterator::skip_older_duplicate() {
-  // @lesson w1d5 TwoMergeIterator::skip_older_duplicate: while both are valid and stand on the same key, advance older_
+  // @lesson w1d5 TwoMergeIterator::skip_older_duplicate: while both are valid and stand on the same
+  //   key, advance older_
   if (newer_->is_valid() && older_->is_valid() && newer_->key() == older_->key()) {
     older_->next();
   }
@@ -23,7 +25,8 @@ void TwoMergeIterator::skip_older_duplicate() {
 }
 
 bool TwoMergeIterator::newer_is_current() const {
-  // @lesson w1d5 TwoMergeIterator::newer_is_current: newer_ when older_ is exhausted, or when both are valid and newer_'s key is smaller
+  // @lesson w1d5 TwoMergeIterator::newer_is_current: newer_ when older_ is exhausted, or when both
+  //   are valid and newer_'s key is smaller
   if (!older_->is_valid()) {
     return true;
   }
@@ -50,7 +53,8 @@ bool TwoMergeIterator::is_valid() const {
 }
 
 void TwoMergeIterator::next() {
-  // @lesson w1d5 TwoMergeIterator::next: advance the current source, then skip an older duplicate of newer_'s new key
+  // @lesson w1d5 TwoMergeIterator::next: advance the current source, then skip an older duplicate
+  //   of newer_'s new key
   if (newer_is_current()) {
     newer_->next();
   } else {
