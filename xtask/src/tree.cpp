@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "fsutil.hpp"
+#include "text.hpp"
 
 namespace xtask {
 namespace {
@@ -108,6 +109,26 @@ std::optional<std::string> out_dir_problem(const Repo& repo, const fs::path& out
   return std::nullopt;
 }
 
+namespace {
+
+// A marker is prose that learners and maintainers read: one that passes the column limit must
+// continue its hint on `//   ` lines instead (CONTRIBUTING.md).
+void check_marker_widths(std::string_view source, const std::string& name) {
+  constexpr std::size_t kColumnLimit = 100;
+  int number = 0;
+  for (std::string_view line : split_lines(source)) {
+    ++number;
+    if (line.size() > kColumnLimit && line.find("@lesson") != std::string_view::npos) {
+      throw std::runtime_error(name + ":" + std::to_string(number) + ": marker line of " +
+                               std::to_string(line.size()) + " columns is over the limit of " +
+                               std::to_string(kColumnLimit) +
+                               "; continue the hint on `//   ` lines after it");
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<RenderedFile> render_reference(const Repo& repo, std::optional<Chapter> through) {
   std::vector<RenderedFile> files;
   for (const auto& relative : list_files(repo.reference(), {"tests"})) {
@@ -117,6 +138,7 @@ std::vector<RenderedFile> render_reference(const Repo& repo, std::optional<Chapt
       files.push_back({relative, std::move(source)});
       continue;
     }
+    check_marker_widths(source, name);
     std::string rendered = render_lessons(source, name, through);
     if (rendered.find("@lesson") != std::string::npos) {
       throw std::runtime_error(name + ": the rendered output still contains \"@lesson\" (through " +
