@@ -15,6 +15,9 @@ namespace mini_lsm {
 /// at 10 bits per key).
 ///
 /// Encoding: the bit array, then the number of probes k (u8). Bit i is bit (i % 8) of byte i / 8.
+/// The filter has no magic number or version of its own: it is only ever stored as a section of
+/// an SST, and the SST footer's format version (kSstFormatVersion) fixes the layout of every
+/// section, this one included, so one number says which layout the whole file has.
 class Bloom {
  public:
   /// The hash of a key that build() and may_contain() take.
