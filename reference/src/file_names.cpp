@@ -27,7 +27,10 @@ ParsedFileName parse_file_name(std::string_view name) {
     return {.kind = FileKind::kLock};
   }
   if (name.ends_with(kTemporarySuffix)) {
-    return {.kind = FileKind::kTemporary};
+    // Only the engine's own: "<canonical SST name>.tmp". A user's "notes.tmp" is left alone.
+    const ParsedFileName target =
+        parse_file_name(name.substr(0, name.size() - kTemporarySuffix.size()));
+    return {.kind = target.kind == FileKind::kSst ? FileKind::kTemporary : FileKind::kOther};
   }
   if (!name.ends_with(kSstSuffix)) {
     return {};

@@ -164,6 +164,7 @@ FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
 }
 
 void LsmStorage::write(std::string_view key, std::string_view value) {
+  // From week 1 day 6, a writer first waits here while flushes fall behind (the write stall).
   // @lesson w1d6 solution-only
   wait_for_room_to_write();
   // @lesson end

@@ -47,6 +47,7 @@ FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
 }
 
 void LsmStorage::write(std::string_view key, std::string_view value) {
+  // From week 1 day 6, a writer first waits here while flushes fall behind (the write stall).
   const std::shared_ptr<MemTable> memtable = write_to_current_memtable(key, value);
   sync_point::reach(sync_point::kAfterMemtableWrite, key);
   // Outside any lock: freezing takes its own.

@@ -27,9 +27,11 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
   }
   state_ = std::make_shared<LsmState>();
   const std::vector<std::string> names = fs_->list(path_);
+  // SST files left by an earlier session (close() writes them from week 1 day 6 on). A name the
+  // engine never writes stops the open here, before anything in the directory is changed.
+  const std::vector<std::size_t> ids = sstable_ids_newest_first(names);
   remove_temporary_files(names);
-  // SST files left by an earlier session (close() writes them from week 1 day 6 on).
-  if (const std::vector<std::size_t> ids = sstable_ids_newest_first(names); !ids.empty()) {
+  if (!ids.empty()) {
     load_sstables(ids);
   }
   auto initial = std::make_shared<LsmState>(*state_);

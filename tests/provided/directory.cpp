@@ -86,6 +86,9 @@ TEST_CASE("only canonical <id>.sst names are SSTs", "[provided][file-names]") {
   CHECK(parse_file_name("99999999999999999999999.sst").kind == FileKind::kBadSst);
 
   CHECK(parse_file_name("12.sst.tmp").kind == FileKind::kTemporary);
+  CHECK(parse_file_name("012.sst.tmp").kind == FileKind::kOther);
+  CHECK(parse_file_name("notes.tmp").kind == FileKind::kOther);
+  CHECK(parse_file_name(".tmp").kind == FileKind::kOther);
   CHECK(parse_file_name("LOCK").kind == FileKind::kLock);
   CHECK(parse_file_name(".sst").kind == FileKind::kOther);
   CHECK(parse_file_name("+7.sst").kind == FileKind::kOther);
@@ -119,10 +122,23 @@ TEST_CASE("open leaves files that are not the engine's alone and removes *.tmp l
   std::filesystem::create_directories(db);
   write_file(db / "notes.sst", "not an SST");
   write_file(db / "README", "hello");
+  write_file(db / "notes.tmp", "a user's file");
   write_file(db / "3.sst.tmp", "half an SST that a crash interrupted");
   const auto engine = LsmStorage::open(db, LsmOptions());
   CHECK(engine->state()->l0_sstables.empty());
   CHECK(std::filesystem::exists(db / "notes.sst"));
+  CHECK(std::filesystem::exists(db / "notes.tmp"));
   CHECK(std::filesystem::exists(db / "README"));
   CHECK_FALSE(std::filesystem::exists(db / "3.sst.tmp"));
+}
+
+TEST_CASE("an open refused for a bad SST name changes nothing in the directory",
+          "[provided][file-names]") {
+  const TempDir dir;
+  const std::filesystem::path db = dir.path() / "db";
+  std::filesystem::create_directories(db);
+  write_file(db / "007.sst", "whatever");
+  write_file(db / "3.sst.tmp", "half an SST that a crash interrupted");
+  CHECK_FALSE(open_corruption(db).empty());
+  CHECK(std::filesystem::exists(db / "3.sst.tmp"));
 }

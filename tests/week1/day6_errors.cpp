@@ -203,7 +203,7 @@ TEST_CASE("writers wait while the flush backlog is full and go on once the flush
       ++done;
     }
   });
-  // Put 0 freezes memtable 1, whose flush waits at the gate; put 1 freezes a second one. Put 2
+  // Put 0 freezes memtable 0, whose flush waits at the gate; put 1 freezes a second one. Put 2
   // finds 2 frozen memtables, more than num_memtable_limit (0) + max_flush_backlog (1): it must
   // wait. Waiting for 2 puts cannot hang in a correct engine, so it is bounded only as a guard.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -18,7 +18,7 @@ inline constexpr std::uint64_t kMaxFileId = std::uint64_t{1} << 62;
 enum class FileKind {
   kSst,        // "<id>.sst" with a canonical id
   kBadSst,     // digits then ".sst", but not a name the engine writes ("007.sst", an id too big)
-  kTemporary,  // "<anything>.tmp": a file whose creation a crash interrupted
+  kTemporary,  // "<id>.sst.tmp" (a canonical SST name): a create that a crash interrupted
   kLock,       // "LOCK"
   kOther,      // anything else: left alone
 };

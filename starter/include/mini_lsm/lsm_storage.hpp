@@ -53,8 +53,8 @@ class LsmStorage {
   /// IoError naming `<path>/LOCK`. From week 1 day 5 on, the `<id>.sst` files already in the
   /// directory become the level-0 SSTs, the highest id newest; a garbled one throws Corruption
   /// naming it, and so does a name that looks like an SST's but is not one the engine writes
-  /// (`007.sst`, an id over kMaxFileId). Files left by an interrupted create (`*.tmp`) are
-  /// removed. From week 1 day 6 on, a flush thread starts.
+  /// (`007.sst`, an id over kMaxFileId). Files left by an interrupted create (`<id>.sst.tmp`)
+  /// are removed. From week 1 day 6 on, a flush thread starts.
   static std::unique_ptr<LsmStorage> open(const std::filesystem::path& path, LsmOptions options);
 
   LsmStorage(const std::filesystem::path& path, LsmOptions options);

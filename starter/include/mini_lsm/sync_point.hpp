@@ -40,7 +40,5 @@ inline constexpr std::string_view kSkipListInsert = "SkipList::insert";
 /// In LsmStorage::put/del, after the write is in the memtable and before the engine decides
 /// whether to freeze it; the detail is the key.
 inline constexpr std::string_view kAfterMemtableWrite = "LsmStorage::write:after_memtable_write";
-/// In the flush thread, before each background flush.
-inline constexpr std::string_view kBeforeBackgroundFlush = "LsmStorage::flush_loop:before_flush";
 
 }  // namespace mini_lsm::sync_point
