@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "harness/catch.hpp"
 #include "harness/run_cli.hpp"
@@ -141,4 +142,15 @@ TEST_CASE("an open refused for a bad SST name changes nothing in the directory",
   write_file(db / "3.sst.tmp", "half an SST that a crash interrupted");
   CHECK_FALSE(open_corruption(db).empty());
   CHECK(std::filesystem::exists(db / "3.sst.tmp"));
+}
+
+TEST_CASE("a snapshot of the state hands out memtables and SSTs read-only", "[provided][state]") {
+  using mini_lsm::LsmState;
+  // Through state() nothing can be written: a test or a reader that could put into the current
+  // memtable of a snapshot would bypass the engine's locks and its write-ahead log (week 2).
+  STATIC_REQUIRE(std::is_const_v<std::remove_reference_t<decltype(*LsmState().memtable)>>);
+  STATIC_REQUIRE(
+      std::is_const_v<std::remove_reference_t<decltype(*LsmState().imm_memtables.front())>>);
+  STATIC_REQUIRE(
+      std::is_const_v<std::remove_reference_t<decltype(*LsmState().sstables.begin()->second)>>);
 }
