@@ -33,7 +33,9 @@ class BlockCache {
   static std::size_t charge(const Block& block);
 
   /// The cached block at `address`, or the one `load` returns, which is then cached and may
-  /// evict the least recently used block. `load` runs without the cache's lock held.
+  /// evict the least recently used blocks; but when another thread cached the same address while
+  /// `load` ran, its copy stays and the loaded one is only returned, and a block charged more
+  /// than the whole capacity is never cached. `load` runs without the cache's lock held.
   std::shared_ptr<const Block> get_or_load(
       BlockAddress address, const std::function<std::shared_ptr<const Block>()>& load);
 

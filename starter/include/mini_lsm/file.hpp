@@ -37,8 +37,10 @@ class FileObject {
  public:
   /// Writes `data` as a new file at `path` atomically: it goes to `<path>.tmp`, is fsynced, and
   /// is renamed to `path`, so a crash leaves either no file or the whole file (never a
-  /// half-written one) under `path`. Fails with IoError if `path` exists. The caller fsyncs the
-  /// directory to make the new name itself durable. Returns the file opened for reading.
+  /// half-written one) under `path`. Fails with IoError if `path` exists when it starts (the
+  /// rename itself would replace a file created meanwhile: the engine's directory lock is what
+  /// keeps others out). The caller fsyncs the directory to make the new name itself durable.
+  /// Returns the file opened for reading.
   static FileObject create(const std::filesystem::path& path, std::string_view data,
                            FileSystem& fs = *posix_file_system());
   /// Opens an existing file.

@@ -54,7 +54,8 @@ inline constexpr std::uint32_t kSstFormatVersion = 1;
 class SsTable {
  public:
   /// Opens the SST in `file` and reads its metadata and filter. `cache` may be null (no
-  /// caching). A file that is too short or whose metadata is garbled throws Corruption naming it.
+  /// caching). A file that is too short, is not an SST (no kSstMagic), has another format
+  /// version, or whose metadata is garbled throws Corruption naming it.
   static std::shared_ptr<SsTable> open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file);
 
