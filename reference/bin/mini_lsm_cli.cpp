@@ -259,7 +259,9 @@ int main(int argc, char** argv) {
       "Reads one command per line from stdin (a prompt is shown only on a terminal).\n" +
       std::string(kHelp)};
   std::string path = "mini-lsm.db";
-  app.add_option("--path", path, "database directory (created when missing)")
+  app.add_option(
+         "--path", path,
+         "database directory (created when missing; one engine at a time: it is locked while open)")
       ->capture_default_str();
   try {
     app.parse(argc, argv);
