@@ -45,6 +45,18 @@ std::unique_ptr<MergeIterator> merge(std::vector<Entries> sources) {
   return std::make_unique<MergeIterator>(std::move(iterators));
 }
 
+// A source whose next() moves on to the next entry and then throws: its read failed after it
+// had already given up its position, so after the error it may be at its end.
+class MovesThenThrowsIterator final : public VectorIterator {
+ public:
+  using VectorIterator::VectorIterator;
+
+  void next() override {
+    VectorIterator::next();
+    throw std::runtime_error("failed after moving");
+  }
+};
+
 // Appends the keys of `iterator` to `seen` until it ends or its next() throws.
 void drain_keys(StorageIterator& iterator, std::vector<std::string>& seen) {
   for (; iterator.is_valid(); iterator.next()) {
@@ -185,6 +197,27 @@ TEST_CASE("merge iterator lets an exception propagate while it skips an older du
   CHECK(seen.size() <= 2);  // the error comes before the merge reaches "c"
 }
 
+TEST_CASE("merge iterator drops a source whose throwing next() left it at its end",
+          "[w1d2][merge][error]") {
+  Sources sources;
+  // Holds only "a": moving past it reaches the end, and then next() throws.
+  sources.push_back(std::make_unique<MovesThenThrowsIterator>(Entries{{"a", "1"}}));
+  sources.push_back(source({{"b", "2"}}));
+  MergeIterator merged(std::move(sources));
+  REQUIRE(merged.key() == "a");
+  REQUIRE(merged.num_active_iterators() == 2);
+
+  CHECK_THROWS_WITH(merged.next(), "failed after moving");
+  // The exhausted source is out of the merge: only "b" is left.
+  REQUIRE(merged.is_valid());
+  CHECK(merged.num_active_iterators() == 1);
+  CHECK(merged.key() == "b");
+  CHECK(merged.value() == "2");
+  merged.next();
+  CHECK_FALSE(merged.is_valid());
+  CHECK(merged.num_active_iterators() == 0);
+}
+
 TEST_CASE("lsm iterator skips tombstones, including runs at the start and at the end",
           "[w1d2][lsm-iterator]") {
   LsmIterator iterator(source({{"a", ""},
@@ -260,6 +293,28 @@ TEST_CASE("lsm iterator does not pass its upper bound while it skips tombstones"
   LsmIterator starts_on_tombstones(source({{"b", ""}, {"c", ""}, {"d", "4"}}),
                                    Bound::included("c"));
   CHECK_FALSE(starts_on_tombstones.is_valid());
+}
+
+TEST_CASE("lsm iterator does not advance its source past the upper bound to skip tombstones",
+          "[w1d2][lsm-iterator]") {
+  // Both sources throw when moved off "b", the tombstone just past the bound: an iterator that
+  // skipped tombstones beyond its bound would read on, and so throw.
+  SECTION("when next() reaches the bound") {
+    LsmIterator iterator(
+        std::make_unique<ThrowingIterator>(Entries{{"a", "1"}, {"b", ""}, {"c", "3"}}, 1),
+        Bound::included("a"));
+    REQUIRE(iterator.key() == "a");
+    CHECK_NOTHROW(iterator.next());
+    CHECK_FALSE(iterator.is_valid());
+  }
+  SECTION("when the first entry is already past the bound") {
+    std::unique_ptr<LsmIterator> iterator;
+    CHECK_NOTHROW(iterator = std::make_unique<LsmIterator>(
+                      std::make_unique<ThrowingIterator>(Entries{{"b", ""}, {"c", "3"}}, 0),
+                      Bound::excluded("b")));
+    REQUIRE(iterator);
+    CHECK_FALSE(iterator->is_valid());
+  }
 }
 
 TEST_CASE("lsm iterator bound compares keys byte by byte, NUL and 0xff included",

@@ -103,6 +103,15 @@ TEST_CASE("block round trips its entries through encode and decode", "[w1d3][blo
   CHECK(iterate(std::make_shared<const Block>(decoded)) == entries);
 }
 
+TEST_CASE("block builder's block keeps the first key added as its first key", "[w1d3][block]") {
+  const Block built = build_block(sample_entries());
+  CHECK(built.first_key() == "apple");
+  CHECK(Block::decode(built.encode()).first_key() == "apple");
+
+  const Block single = build_block({{"only", "1"}});
+  CHECK(single.first_key() == "only");
+}
+
 TEST_CASE("block builder encoded size is the size of the encoded block after every add",
           "[w1d3][block]") {
   BlockBuilder builder(kUnlimited);
@@ -533,6 +542,19 @@ TEST_CASE("block decode rejects a first offset that is not 0", "[w1d3][block][co
   std::vector<std::uint32_t> first_moved = built.offsets();
   first_moved[0] = 1;
   require_corruption(encode_parts(built.data(), first_moved));
+}
+
+TEST_CASE("block decode rejects an offset past the entry bytes after an entry that ends there",
+          "[w1d3][block][corruption]") {
+  // One real entry, then a second offset beyond the entry bytes. The first entry runs exactly to
+  // the end of the entries, so only the position of the second offset is wrong.
+  const std::string data = build_block({{"k", "v"}}).data();
+  for (const std::uint32_t offset :
+       {static_cast<std::uint32_t>(data.size() + 1), static_cast<std::uint32_t>(data.size() + 4),
+        std::uint32_t{0xfffffff0}}) {
+    INFO("second offset " << offset << " with " << data.size() << " entry bytes");
+    require_corruption(encode_parts(data, {0, offset}));
+  }
 }
 
 TEST_CASE("block decode rejects bytes left over after an entry", "[w1d3][block][corruption]") {

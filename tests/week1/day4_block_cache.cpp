@@ -204,10 +204,14 @@ TEST_CASE("block cache caches nothing when the load throws", "[w1d4][cache]") {
                                     }),
                   std::runtime_error);
   CHECK(cache.size() == 0);
+  // The lookup had to load, so it counts as a miss even though the load failed.
+  CHECK(cache.misses() == 1);
+  CHECK(cache.hits() == 0);
   CountingLoader loader(cache);
   CHECK(first_key(loader.get(1, 0)) == "sst1-block0");
   CHECK(loader.loads() == 1);
   CHECK(cache.size() == 1);
+  CHECK(cache.misses() == 2);
 }
 
 TEST_CASE("sst read_block_cached through a shared cache counts hits and misses",

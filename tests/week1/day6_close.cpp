@@ -1,12 +1,15 @@
 // Week 1 day 6: close() flushes every memtable, so reopening the directory finds all the data.
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/catch.hpp"
@@ -15,6 +18,7 @@
 #include "mini_lsm/bound.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/options.hpp"
+#include "mini_lsm/sync_point.hpp"
 
 using mini_lsm::Bound;
 using mini_lsm::LsmOptions;
@@ -321,4 +325,48 @@ TEST_CASE("a key of kMaxKeySize bytes and a 1 MiB value survive flush and reopen
   CHECK(all[2].first == "m");
   CHECK(all[2].second == huge_value);
   CHECK(all[3] == std::pair<std::string, std::string>("z", "last"));
+}
+
+TEST_CASE("close waits for a put into the empty current memtable and keeps its key",
+          "[w1d6][close][concurrency]") {
+  TempDir dir;
+  auto engine = open_db(dir);
+
+  // The writer stops inside its put, after close() could still refuse it and just before its key
+  // goes into the skiplist: the current memtable is empty, but not for long.
+  std::promise<void> parked;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  const mini_lsm::sync_point::Scoped park(std::string(mini_lsm::sync_point::kSkipListInsert),
+                                          [&](std::string_view key) {
+                                            if (key == "in-flight") {
+                                              parked.set_value();
+                                              released.wait();
+                                            }
+                                          });
+  std::future<void> writer =
+      std::async(std::launch::async, [&] { engine->put("in-flight", "kept"); });
+  if (parked.get_future().wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    writer.get();  // the put threw before it reached the skiplist: report that
+    FAIL("the put never reached SkipList::insert");
+  }
+
+  std::future<void> closing = std::async(std::launch::async, [&] { engine->close(); });
+  // A correct close() waits for the writer (its freeze takes write_mutex_), so it is still
+  // running when the writer goes on. One that skips the "empty" memtable finishes within
+  // microseconds; waiting up to 300 ms lets it, so that the lost key shows below.
+  const bool closed_under_the_writer =
+      closing.wait_for(std::chrono::milliseconds(300)) == std::future_status::ready;
+  release.set_value();
+  writer.get();  // the put returned: its key must survive the close
+  closing.get();
+  {
+    INFO("close() finished while a put was inside the current memtable (closed under the writer: "
+         << closed_under_the_writer << "): close must freeze even an empty-looking memtable");
+    CHECK(engine->state()->memtable->is_empty());
+    CHECK(engine->state()->imm_memtables.empty());
+  }
+  engine.reset();
+  const auto reopened = open_db(dir);
+  CHECK(reopened->get("in-flight") == "kept");
 }

@@ -246,6 +246,35 @@ TEST_CASE("a failed fsync of the SST publishes nothing, leaves no file, and can 
   check_model(*engine, model);
 }
 
+TEST_CASE("a failed directory fsync after the SST is created publishes nothing and can be retried",
+          "[w1d6][crash]") {
+  const auto fs = std::make_shared<FaultInjectionFs>();
+  Model model;
+  {
+    auto engine = open_engine(fs);
+    put_keys(*engine, model, 0, 50, "only");
+    engine->force_freeze_memtable();
+    const std::size_t id = engine->state()->imm_memtables.front()->id();
+    const std::string sst = std::to_string(id) + ".sst";
+    // The SST is complete and renamed into place; only the directory fsync after it fails.
+    fs->fail(FsOp::kSyncDirectory, 1);
+    REQUIRE_THROWS_AS(engine->force_flush(), IoError);
+    CHECK(engine->state()->imm_memtables.size() == 1);
+    CHECK(engine->state()->l0_sstables.empty());
+    REQUIRE(has_file(*fs, sst));  // the failed attempt's file, which no state names
+
+    // The retry must write its SST over that file rather than fail on it.
+    engine->force_flush();
+    CHECK(engine->state()->imm_memtables.empty());
+    CHECK(engine->state()->l0_sstables == std::vector<std::size_t>{id});
+    CHECK_FALSE(has_temporary_file(*fs));
+    check_model(*engine, model);
+  }
+  fs->crash(CrashMode::kDropUnsynced);
+  auto engine = open_engine(fs);
+  check_model(*engine, model);
+}
+
 TEST_CASE("a torn append (ENOSPC part-way) publishes nothing, leaves no file, and can be retried",
           "[w1d6][crash]") {
   const auto fs = std::make_shared<FaultInjectionFs>();

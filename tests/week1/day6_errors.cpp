@@ -7,8 +7,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,10 +54,20 @@ class ControlledFs final : public FileSystem {
     gate_changed_.notify_all();
   }
 
+  // Waits until `count` creates of an SST wait at the closed gate, or `limit` passed; true when
+  // they do.
+  bool wait_for_creates_at_gate(std::size_t count, std::chrono::milliseconds limit) {
+    std::unique_lock lock(mutex_);
+    return gate_changed_.wait_for(lock, limit, [&] { return at_gate_ >= count; });
+  }
+
   std::unique_ptr<WritableFile> create(const path& file) override {
     if (file.extension() == ".tmp") {
       std::unique_lock lock(mutex_);
+      ++at_gate_;
+      gate_changed_.notify_all();
       gate_changed_.wait(lock, [this] { return gate_open_; });
+      --at_gate_;
       if (fail_sst_creates) {
         throw IoError(file.string(), EIO, "cannot create (injected)");
       }
@@ -82,6 +94,21 @@ class ControlledFs final : public FileSystem {
   std::mutex mutex_;
   std::condition_variable gate_changed_;
   bool gate_open_ = true;
+  std::size_t at_gate_ = 0;  // creates waiting at the gate now
+};
+
+// Opens the gate when the test leaves, even through a failed REQUIRE, so that no engine thread
+// waits at it forever. Declared after the futures of a test, so it runs before their destructors,
+// which wait for their threads.
+class OpenGateAtExit {
+ public:
+  explicit OpenGateAtExit(ControlledFs& fs) : fs_(fs) {}
+  OpenGateAtExit(const OpenGateAtExit&) = delete;
+  OpenGateAtExit& operator=(const OpenGateAtExit&) = delete;
+  ~OpenGateAtExit() { fs_.open_gate(); }
+
+ private:
+  ControlledFs& fs_;
 };
 
 // Tiny memtables, so that every put of a 100-byte value freezes one; no Bloom filters (day 7).
@@ -91,6 +118,15 @@ LsmOptions tiny_memtables(std::shared_ptr<ControlledFs> fs = nullptr) {
   options.bloom_bits_per_key = 0;
   options.num_memtable_limit = 0;  // the flush thread flushes every frozen memtable
   options.max_flush_backlog = 1;   // writers wait while more than 0 + 1 are frozen
+  options.file_system = std::move(fs);
+  return options;
+}
+
+// Only the test flushes: the flush thread never finds too many frozen memtables.
+LsmOptions only_the_test_flushes(std::shared_ptr<ControlledFs> fs) {
+  LsmOptions options;
+  options.bloom_bits_per_key = 0;
+  options.num_memtable_limit = 1000;
   options.file_system = std::move(fs);
   return options;
 }
@@ -251,4 +287,155 @@ TEST_CASE("a flush that fails publishes nothing and can be retried", "[w1d6][err
   CHECK(engine->state()->imm_memtables.empty());
   CHECK(engine->state()->l0_sstables == std::vector<std::size_t>{frozen});
   CHECK(engine->get("a") == "1");
+}
+
+TEST_CASE("a freeze does not wait for a flush that is writing its SST", "[w1d6][errors][flush]") {
+  const TempDir dir;
+  auto fs = std::make_shared<ControlledFs>();
+  auto engine = LsmStorage::open(dir.path() / "db", only_the_test_flushes(fs));
+  engine->put("a", "1");
+  engine->force_freeze_memtable();
+  const std::size_t flushed = engine->state()->imm_memtables.front()->id();
+
+  fs->close_gate();
+  std::future<void> flush = std::async(std::launch::async, [&] { engine->force_flush(); });
+  std::future<void> freeze;
+  const OpenGateAtExit open_gate(*fs);
+  REQUIRE(fs->wait_for_creates_at_gate(1, std::chrono::seconds(10)));  // the SST is being written
+  engine->put("b", "2");
+  freeze = std::async(std::launch::async, [&] { engine->force_freeze_memtable(); });
+  // A freeze takes microseconds; the 10 s only keep an engine that writes the SST under
+  // state_change_mutex_ (so the freeze waits for the disk) from hanging the test.
+  const bool froze_during_the_flush =
+      freeze.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  {
+    INFO(
+        "force_freeze_memtable waited for a flush writing its SST: force_flush must write it "
+        "before it takes state_change_mutex_");
+    CHECK(froze_during_the_flush);
+  }
+
+  fs->open_gate();
+  flush.get();
+  freeze.get();
+  const auto state = engine->state();
+  CHECK(state->l0_sstables == std::vector<std::size_t>{flushed});
+  REQUIRE(state->imm_memtables.size() == 1);  // b's memtable, frozen while the flush ran
+  CHECK(state->imm_memtables.front()->id() > flushed);
+  CHECK(engine->get("a") == "1");
+  CHECK(engine->get("b") == "2");
+}
+
+TEST_CASE("two flushes at once take turns, and each writes its own memtable",
+          "[w1d6][errors][flush]") {
+  const TempDir dir;
+  auto fs = std::make_shared<ControlledFs>();
+  auto engine = LsmStorage::open(dir.path() / "db", only_the_test_flushes(fs));
+  engine->put("a", "1");
+  engine->force_freeze_memtable();
+  engine->put("b", "2");
+  engine->force_freeze_memtable();
+  const std::size_t older = engine->state()->imm_memtables.back()->id();
+  const std::size_t newer = engine->state()->imm_memtables.front()->id();
+
+  fs->close_gate();
+  std::future<void> first = std::async(std::launch::async, [&] { engine->force_flush(); });
+  std::future<void> second;
+  const OpenGateAtExit open_gate(*fs);
+  REQUIRE(fs->wait_for_creates_at_gate(1, std::chrono::seconds(10)));  // the first one writes
+  second = std::async(std::launch::async, [&] { engine->force_flush(); });
+  // Proving a negative: the second flush must not write while the first one does. A flush that
+  // does not wait for its turn (flush_serial_mutex_) reaches the gate within microseconds, well
+  // inside 300 ms; a correct engine passes however slow the machine is.
+  {
+    INFO("a second force_flush wrote an SST while the first was still writing");
+    CHECK_FALSE(fs->wait_for_creates_at_gate(2, std::chrono::milliseconds(300)));
+  }
+
+  fs->open_gate();
+  first.get();
+  second.get();
+  const auto state = engine->state();
+  CHECK(state->imm_memtables.empty());
+  CHECK(state->l0_sstables == std::vector<std::size_t>{newer, older});
+  CHECK(engine->get("a") == "1");
+  CHECK(engine->get("b") == "2");
+}
+
+TEST_CASE("close() wakes a writer stalled on a full flush backlog and refuses its write",
+          "[w1d6][errors][stall]") {
+  const TempDir dir;
+  const path db = dir.path() / "db";
+  auto fs = std::make_shared<ControlledFs>();
+  fs->close_gate();  // the flush thread's first SST waits until the gate opens
+  auto engine = LsmStorage::open(db, tiny_memtables(fs));
+  // Each put freezes its memtable: memtable 0 waits at the gate, memtable 1 waits behind it, and
+  // the backlog (more than 0 + 1 frozen) is full, so the next put stalls until close().
+  engine->put(key_of(0), big_value(0));
+  engine->put(key_of(1), big_value(1));
+  REQUIRE(fs->wait_for_creates_at_gate(1, std::chrono::seconds(10)));
+
+  std::future<void> writer =
+      std::async(std::launch::async, [&] { engine->put(key_of(2), big_value(2)); });
+  // close() waits for the flush thread, which waits at the gate; it must still wake the writer.
+  std::future<void> closing = std::async(std::launch::async, [&] { engine->close(); });
+  const OpenGateAtExit open_gate(*fs);
+  // A refusal takes microseconds; the 10 s only keep a writer that close() does not wake from
+  // hanging the test.
+  const bool refused_before_the_flush =
+      writer.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  {
+    INFO(
+        "a writer stalled on the flush backlog slept through close(): wait_for_room_to_write "
+        "must wake up when the engine closes");
+    CHECK(refused_before_the_flush);
+  }
+
+  fs->open_gate();
+  closing.get();
+  CHECK_THROWS_AS(writer.get(), mini_lsm::InvalidArgument);
+  engine.reset();
+  const auto reopened = LsmStorage::open(db, tiny_memtables());
+  CHECK(reopened->get(key_of(0)) == big_value(0));
+  CHECK(reopened->get(key_of(1)) == big_value(1));
+  CHECK(reopened->get(key_of(2)) == std::nullopt);
+}
+
+TEST_CASE("a writer stalled on a full flush backlog wakes up to the flush thread's error",
+          "[w1d6][errors][stall]") {
+  const TempDir dir;
+  const path db = dir.path() / "db";
+  auto fs = std::make_shared<ControlledFs>();
+  fs->close_gate();  // the flush thread's first SST waits until the gate opens
+  auto engine = LsmStorage::open(db, tiny_memtables(fs));
+  engine->put(key_of(0), big_value(0));
+  engine->put(key_of(1), big_value(1));  // the backlog is full: the next put stalls
+  REQUIRE(fs->wait_for_creates_at_gate(1, std::chrono::seconds(10)));
+
+  std::future<void> writer =
+      std::async(std::launch::async, [&] { engine->put(key_of(2), big_value(2)); });
+  const OpenGateAtExit open_gate(*fs);
+  // The flush thread's SST fails: no flush will ever make room, only the error can end the stall
+  // (the writer may meet it stalled or on its way in: either way it must throw it).
+  fs->fail_sst_creates = true;
+  fs->open_gate();
+  // Failing takes microseconds; the 10 s only keep a writer that sleeps through the error from
+  // hanging the test (close() below wakes it then).
+  const bool woke_to_the_error =
+      writer.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  {
+    INFO(
+        "a writer stalled on the flush backlog slept through a background error: "
+        "wait_for_room_to_write must wake up for it");
+    CHECK(woke_to_the_error);
+  }
+
+  fs->fail_sst_creates = false;
+  engine->close();
+  CHECK_THROWS_AS(writer.get(), IoError);
+  engine.reset();
+  const auto reopened = LsmStorage::open(db, tiny_memtables());
+  CHECK(reopened->get(key_of(0)) == big_value(0));
+  CHECK(reopened->get(key_of(1)) == big_value(1));
+  CHECK(reopened->get(key_of(2)) == std::nullopt);
 }

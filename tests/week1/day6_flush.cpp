@@ -433,6 +433,35 @@ TEST_CASE("the flush thread flushes the oldest frozen memtables down to num_memt
   }
 }
 
+TEST_CASE("the flush thread stops flushing once num_memtable_limit memtables are frozen",
+          "[w1d6][flush-thread]") {
+  TempDir dir;
+  LsmOptions options = day6_options(100);
+  options.num_memtable_limit = 2;
+  auto engine = open_engine(dir, options);
+  const std::string value(200, 'v');  // every put fills its memtable, which freezes
+  engine->put("a", value);
+  engine->put("b", value);
+  engine->put("c", value);  // three frozen: one more than the limit
+  REQUIRE(
+      wait_for_state(*engine, [](const LsmState& state) { return !state.l0_sstables.empty(); }));
+
+  // Proving a negative: with 2 frozen memtables left, the flush thread must not flush another. A
+  // thread that flushes down to below the limit does so within milliseconds, well inside 300 ms;
+  // a correct engine passes however slow the machine is.
+  std::size_t most_ssts = 0;
+  std::size_t fewest_frozen = 3;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto state = engine->state();
+    most_ssts = std::max(most_ssts, state->l0_sstables.size());
+    fewest_frozen = std::min(fewest_frozen, state->imm_memtables.size());
+    std::this_thread::yield();
+  }
+  CHECK(most_ssts == 1);
+  CHECK(fewest_frozen == 2);
+}
+
 TEST_CASE("the flush thread leaves at most num_memtable_limit frozen memtables after many writes",
           "[w1d6][flush-thread]") {
   TempDir dir;

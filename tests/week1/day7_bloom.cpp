@@ -105,6 +105,34 @@ TEST_CASE("bloom filter uses about bits_per_key bits per key and bits_per_key * 
   CHECK(small.num_bits() < 128);
 }
 
+TEST_CASE("bloom filter takes lround(bits_per_key * 0.69) probes, at least 1 and at most 30",
+          "[w1d7][bloom]") {
+  const std::vector<std::uint32_t> hashes = hashes_of_keys(100);
+  // bits_per_key and the probes it gives: 0.69 (rounds up to 1), 2.07, 3.45, 6.9, 13.8,
+  // 34.5 (capped at 30).
+  for (const auto& [bits_per_key, probes] : std::vector<std::pair<std::size_t, std::size_t>>{
+           {1, 1}, {3, 2}, {5, 3}, {10, 7}, {20, 14}, {50, 30}}) {
+    INFO("bits per key: " << bits_per_key);
+    CHECK(Bloom::build(hashes, bits_per_key).num_probes() == probes);
+  }
+}
+
+TEST_CASE("bloom filter has no false negatives when its bit count is not a multiple of 8",
+          "[w1d7][bloom]") {
+  // 1001 keys at 10 bits per key ask for 10010 bits, which round up to 1252 bytes (10016 bits):
+  // build() and may_contain() must both take the probes modulo the same number of bits.
+  const std::vector<std::uint32_t> hashes = hashes_of_keys(1001);
+  for (const std::size_t bits_per_key : std::initializer_list<std::size_t>{3, 10, 13}) {
+    const Bloom filter = Bloom::build(hashes, bits_per_key);
+    int missed = 0;
+    for (const std::uint32_t hash : hashes) {
+      missed += filter.may_contain(hash) ? 0 : 1;
+    }
+    INFO("bits per key: " << bits_per_key << ", " << filter.num_bits() << " bits");
+    CHECK(missed == 0);
+  }
+}
+
 TEST_CASE("bloom filter with more bits per key lets fewer absent keys through (20 vs 5)",
           "[w1d7][bloom]") {
   const std::vector<std::uint32_t> hashes = hashes_of_keys(5000);
@@ -268,6 +296,36 @@ TEST_CASE("bloom hash depends on every byte of keys longer than 16 bytes", "[w1d
     INFO(length << "-byte key, one byte longer");
     CHECK(Bloom::hash(base + 'k') != Bloom::hash(base));
   }
+}
+
+TEST_CASE("a one-probe bloom filter tells apart keys that differ only in the top bits of a byte",
+          "[w1d7][bloom]") {
+  // 1 bit per key: one probe into a 64-bit array, so the probe is the hash modulo 64. A hash whose
+  // low bits depend only on the low bits of each byte (FNV-1a without a finalizer) sends a key
+  // and that key with bit 6 or 7 of any byte flipped to the same bit: all would pass.
+  std::vector<std::string> present;
+  std::vector<std::uint32_t> hashes;
+  for (int i = 0; i < 3; ++i) {
+    present.push_back(numbered_key(i));
+    hashes.push_back(Bloom::hash(present.back()));
+  }
+  const Bloom filter = Bloom::build(hashes, 1);
+  REQUIRE(filter.num_probes() == 1);
+  REQUIRE(filter.num_bits() == 64);
+  int passed = 0;
+  int tried = 0;
+  for (const std::string& key : present) {
+    for (std::size_t position = 0; position < key.size(); ++position) {
+      for (const int mask : {0x40, 0x80, 0xc0}) {
+        std::string absent = key;
+        absent[position] = static_cast<char>(absent[position] ^ mask);
+        passed += filter.may_contain(Bloom::hash(absent)) ? 1 : 0;
+        ++tried;
+      }
+    }
+  }
+  INFO(passed << " of " << tried << " absent keys passed; 3 bits of 64 are set, so about 4 should");
+  CHECK(passed < 20);
 }
 
 TEST_CASE("bloom filter over keys with a 40-byte shared prefix keeps its false-positive rate",

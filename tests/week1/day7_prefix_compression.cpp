@@ -1,8 +1,10 @@
 // Week 1 day 7: blocks store each key relative to the block's first key (prefix compression).
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -192,6 +194,37 @@ TEST_CASE("a block of long-prefix keys is smaller than its keys and values and r
   CHECK(seek_in(decoded, std::string(64, 'q')) == "<end>");
 }
 
+TEST_CASE("a block of long-prefix keys accepts an entry exactly when its compressed size fits",
+          "[w1d7][prefix-compression]") {
+  Entries entries;
+  for (int i = 0; i < 6; ++i) {
+    entries.emplace_back(long_key(i), "value" + std::to_string(i));
+  }
+  // The encoded size of a block of the first `count` entries: entries, one u32 offset each, and
+  // the u32 count.
+  const auto block_size_of = [&](std::size_t count) {
+    const Entries first(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(count));
+    return day7_data_size(first) + 4 * count + 4;
+  };
+  INFO(kCompressHint);
+  for (std::size_t count = 2; count <= entries.size(); ++count) {
+    INFO(count << " entries");
+    // Room for exactly `count` entries: every one of them is accepted.
+    BlockBuilder exact(block_size_of(count));
+    for (std::size_t i = 0; i < count; ++i) {
+      REQUIRE(exact.add(entries[i].first, entries[i].second));
+      CHECK(exact.encoded_size() == block_size_of(i + 1));
+    }
+    // One byte less: the last of them no longer fits.
+    BlockBuilder short_by_one(block_size_of(count) - 1);
+    for (std::size_t i = 0; i + 1 < count; ++i) {
+      REQUIRE(short_by_one.add(entries[i].first, entries[i].second));
+    }
+    CHECK_FALSE(short_by_one.add(entries[count - 1].first, entries[count - 1].second));
+    CHECK(short_by_one.encoded_size() == block_size_of(count - 1));
+  }
+}
+
 TEST_CASE("keys that share nothing with the block's first key round-trip at the documented size",
           "[w1d7][prefix-compression]") {
   const std::string shared(60, 'q');
@@ -303,6 +336,34 @@ TEST_CASE("Block::decode rejects an entry that shares more bytes than the first 
   put_u32(fixed, 2);
   if (hand_made_blocks_are_valid()) {
     CHECK(block_entries(Block::decode(fixed)) == Entries{{"abc", "1"}, {"abcd", "2"}});
+  }
+}
+
+TEST_CASE("Block::decode rejects bytes left over after an entry of the day-7 format",
+          "[w1d7][prefix-compression]") {
+  // "apple", then "apricot" and "avocado" stored as 2 and 1 bytes shared with it.
+  const std::vector<std::pair<std::uint16_t, std::string>> stored{
+      {0, "apple"}, {2, "ricot"}, {1, "vocado"}};
+  const auto block_bytes = [&](std::optional<std::size_t> stray_after) {
+    std::string data;
+    std::vector<std::uint32_t> offsets;
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      offsets.push_back(static_cast<std::uint32_t>(data.size()));
+      put_entry(data, stored[i].first, stored[i].second, "v" + std::to_string(i));
+      if (stray_after == i) {
+        data += "xx";
+      }
+    }
+    return week1_layout(data, offsets);
+  };
+  INFO(kCompressHint);
+  for (std::size_t index = 0; index < stored.size(); ++index) {
+    INFO("two stray bytes after entry " << index);
+    CHECK_THROWS_AS(Block::decode(block_bytes(index), "7.sst", 100), Corruption);
+  }
+  if (hand_made_blocks_are_valid()) {
+    CHECK(block_entries(Block::decode(block_bytes(std::nullopt))) ==
+          Entries{{"apple", "v0"}, {"apricot", "v1"}, {"avocado", "v2"}});
   }
 }
 
