@@ -10,6 +10,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
+#include "harness/parked_thread.hpp"
 #include "harness/temp_dir.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
@@ -19,6 +20,7 @@ using mini_lsm::InvalidArgument;
 using mini_lsm::LsmOptions;
 using mini_lsm::LsmStorage;
 using mini_lsm::testing::numbered_key;
+using mini_lsm::testing::ParkedThread;
 using mini_lsm::testing::TempDir;
 
 namespace {
@@ -258,43 +260,26 @@ TEST_CASE("engine freezes a full memtable once when two writers both see it full
   TempDir dir;
   auto engine = open_engine(dir, 100);
   const std::size_t first_id = engine->state()->memtable->id();
-  std::promise<void> a_parked;
-  std::promise<void> release_a;
-  std::shared_future<void> released = release_a.get_future().share();
-  bool a_signalled = false;  // only writer A's thread reads and writes it
-  const mini_lsm::sync_point::Scoped park(std::string(mini_lsm::sync_point::kAfterMemtableWrite),
-                                          [&](std::string_view key) {
-                                            if (key == "a") {
-                                              a_signalled = true;
-                                              a_parked.set_value();
-                                              released.wait();
-                                            }
-                                          });
-  std::exception_ptr a_failed;
-  std::thread writer_a([&] {
-    try {
-      engine->put("a", std::string(99, 'a'));  // 100 bytes: full
-    } catch (...) {
-      a_failed = std::current_exception();
-      if (!a_signalled) {
-        a_parked.set_value();  // the put threw before the sync point: do not keep the test waiting
-      }
-    }
+  std::future<void> writer_a;  // declared first: destroyed after the ParkedThread lets it go
+  ParkedThread a_parked(mini_lsm::sync_point::kAfterMemtableWrite, "a");
+  writer_a = std::async(std::launch::async, [&] {
+    engine->put("a", std::string(99, 'a'));  // 100 bytes: full
   });
-  a_parked.get_future().wait();
+  if (!a_parked.wait_until_parked(writer_a, std::chrono::seconds(10))) {
+    writer_a.get();  // the put threw before the sync point: report that
+    FAIL("writer A never reached the sync point after its put");
+  }
   std::exception_ptr b_failed;
   try {
     engine->put("b", "b");  // B writes to the full memtable too, and freezes it
     CHECK(frozen_ids(*engine) == std::vector<std::size_t>{first_id});
   } catch (...) {
-    b_failed = std::current_exception();  // reported after A is released and joined
+    b_failed = std::current_exception();  // reported after A is released and done
   }
-  release_a.set_value();
-  writer_a.join();
-  for (const auto& failure : {a_failed, b_failed}) {
-    if (failure) {
-      std::rethrow_exception(failure);
-    }
+  a_parked.release();
+  writer_a.get();
+  if (b_failed) {
+    std::rethrow_exception(b_failed);
   }
 
   // Exactly one freeze: A saw that its memtable was no longer current.

@@ -14,6 +14,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
+#include "harness/parked_thread.hpp"
 #include "harness/temp_dir.hpp"
 #include "mini_lsm/bound.hpp"
 #include "mini_lsm/lsm_storage.hpp"
@@ -26,6 +27,7 @@ using mini_lsm::LsmStorage;
 using mini_lsm::testing::collect;
 using mini_lsm::testing::Entries;
 using mini_lsm::testing::numbered_key;
+using mini_lsm::testing::ParkedThread;
 using mini_lsm::testing::TempDir;
 
 namespace {
@@ -334,19 +336,10 @@ TEST_CASE("close waits for a put into the empty current memtable and keeps its k
 
   // The writer stops inside its put, after close() could still refuse it and just before its key
   // goes into the skiplist: the current memtable is empty, but not for long.
-  std::promise<void> parked;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  const mini_lsm::sync_point::Scoped park(std::string(mini_lsm::sync_point::kSkipListInsert),
-                                          [&](std::string_view key) {
-                                            if (key == "in-flight") {
-                                              parked.set_value();
-                                              released.wait();
-                                            }
-                                          });
-  std::future<void> writer =
-      std::async(std::launch::async, [&] { engine->put("in-flight", "kept"); });
-  if (parked.get_future().wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+  std::future<void> writer;  // declared first: destroyed after the ParkedThread lets it go
+  ParkedThread parked(mini_lsm::sync_point::kSkipListInsert, "in-flight");
+  writer = std::async(std::launch::async, [&] { engine->put("in-flight", "kept"); });
+  if (!parked.wait_until_parked(writer, std::chrono::seconds(10))) {
     writer.get();  // the put threw before it reached the skiplist: report that
     FAIL("the put never reached SkipList::insert");
   }
@@ -357,7 +350,7 @@ TEST_CASE("close waits for a put into the empty current memtable and keeps its k
   // microseconds; waiting up to 300 ms lets it, so that the lost key shows below.
   const bool closed_under_the_writer =
       closing.wait_for(std::chrono::milliseconds(300)) == std::future_status::ready;
-  release.set_value();
+  parked.release();
   writer.get();  // the put returned: its key must survive the close
   closing.get();
   {

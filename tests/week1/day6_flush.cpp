@@ -18,6 +18,7 @@
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
 #include "harness/model.hpp"
+#include "harness/parked_thread.hpp"
 #include "harness/temp_dir.hpp"
 #include "mini_lsm/bound.hpp"
 #include "mini_lsm/lsm_storage.hpp"
@@ -33,6 +34,7 @@ using mini_lsm::SsTableIterator;
 using mini_lsm::testing::collect;
 using mini_lsm::testing::Entries;
 using mini_lsm::testing::numbered_key;
+using mini_lsm::testing::ParkedThread;
 using mini_lsm::testing::TempDir;
 
 namespace {
@@ -556,19 +558,10 @@ TEST_CASE("a freeze waits for a put that is inside the memtable, so the flush ke
   const std::size_t first_id = engine->state()->memtable->id();
 
   // The writer stops inside its put, just before its key goes into the memtable's skiplist.
-  std::promise<void> parked;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  const mini_lsm::sync_point::Scoped park(std::string(mini_lsm::sync_point::kSkipListInsert),
-                                          [&](std::string_view key) {
-                                            if (key == "in-flight") {
-                                              parked.set_value();
-                                              released.wait();
-                                            }
-                                          });
-  std::future<void> writer =
-      std::async(std::launch::async, [&] { engine->put("in-flight", "kept"); });
-  if (parked.get_future().wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+  std::future<void> writer;  // declared first: destroyed after the ParkedThread lets it go
+  ParkedThread parked(mini_lsm::sync_point::kSkipListInsert, "in-flight");
+  writer = std::async(std::launch::async, [&] { engine->put("in-flight", "kept"); });
+  if (!parked.wait_until_parked(writer, std::chrono::seconds(10))) {
     writer.get();  // the put threw before it reached the skiplist: report that
     FAIL("the put never reached SkipList::insert");
   }
@@ -597,7 +590,7 @@ TEST_CASE("a freeze waits for a put that is inside the memtable, so the flush ke
     CHECK_FALSE(froze_under_the_writer);
   }
 
-  release.set_value();
+  parked.release();
   writer.get();
   freezer.get();
 
