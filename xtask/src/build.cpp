@@ -139,26 +139,29 @@ std::optional<TestCounts> parse_ctest_summary(std::string_view output) {
   return TestCounts{total - failed, failed};
 }
 
-std::vector<std::string> passed_test_names(std::string_view output) {
-  static const std::regex kPassed(R"(Test +#\d+: (.*?) \.*\s+Passed)");
+namespace {
+
+// The test names that `line` (with the name as its first group) finds in CTest's output.
+std::vector<std::string> test_names_matching(std::string_view output, const std::regex& line) {
   std::vector<std::string> names;
   std::string text = strip_colors(output);
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kPassed);
-       it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator();
+       ++it) {
     names.push_back((*it)[1].str());
   }
   return names;
 }
 
+}  // namespace
+
+std::vector<std::string> passed_test_names(std::string_view output) {
+  static const std::regex kPassed(R"(Test +#\d+: (.*?) \.*\s+Passed)");
+  return test_names_matching(output, kPassed);
+}
+
 std::vector<std::string> timed_out_test_names(std::string_view output) {
   static const std::regex kTimeout(R"(Test +#\d+: (.*?) ?\.*\s*\*\*\*Timeout)");
-  std::vector<std::string> names;
-  std::string text = strip_colors(output);
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), kTimeout);
-       it != std::sregex_iterator(); ++it) {
-    names.push_back((*it)[1].str());
-  }
-  return names;
+  return test_names_matching(output, kTimeout);
 }
 
 std::string LabelRun::describe() const {
