@@ -13,7 +13,7 @@ void LsmStorage::force_flush() {
   //   oldest frozen memtable (the back of imm_memtables) and write_sstable() it unless it is empty,
   //   WITHOUT state_change_mutex_ (writers must be able to freeze meanwhile); then under
   //   state_change_mutex_ publish() the state of that moment without that memtable and with its SST
-  //   in front of l0_sstables and in sstables
+  //   placed by add_flushed_sstable()
   const std::lock_guard one_flush_at_a_time(flush_serial_mutex_);
   const std::shared_ptr<const LsmState> before = state();
   if (before->imm_memtables.empty()) {
@@ -28,10 +28,25 @@ void LsmStorage::force_flush() {
   auto next = std::make_shared<LsmState>(*state());
   next->imm_memtables.pop_back();
   if (table) {
-    next->l0_sstables.insert(next->l0_sstables.begin(), table->id());
-    next->sstables.emplace(table->id(), std::move(table));
+    add_flushed_sstable(*next, std::move(table));
   }
   publish(std::move(next));
+  // @lesson end
+}
+
+void LsmStorage::add_flushed_sstable(LsmState& next, std::shared_ptr<SsTable> table) const {
+  // @lesson w1d6 LsmStorage::add_flushed_sstable: put the SST's id in front of next.l0_sstables
+  //   and the SST into next.sstables
+  //| next.l0_sstables.insert(next.l0_sstables.begin(), table->id());
+  //| next.sstables.emplace(table->id(), std::move(table));
+  // @lesson w2d3 replaces: when flushes_make_tiers(), put a new tier (its id: the SST's) holding
+  //   only this SST in front of next.levels instead of into L0
+  if (flushes_make_tiers()) {
+    next.levels.insert(next.levels.begin(), Level{table->id(), {table->id()}});
+  } else {
+    next.l0_sstables.insert(next.l0_sstables.begin(), table->id());
+  }
+  next.sstables.emplace(table->id(), std::move(table));
   // @lesson end
 }
 
@@ -123,7 +138,7 @@ void LsmStorage::set_background_error(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& what) {
-    std::cerr << "mini-lsm: a background flush failed; writes fail until the engine is opened "
+    std::cerr << "mini-lsm: a background flush or compaction failed; writes fail until the engine is opened "
                  "again: "
               << what.what() << '\n';
   }
@@ -159,6 +174,8 @@ void LsmStorage::stop_flush_thread() {
 }
 
 void LsmStorage::close() {
+  // A compaction could otherwise still be merging after close() returned (week 2).
+  stop_compaction_thread();
   // @lesson w1d6 LsmStorage::close: under close_mutex_, do nothing if an earlier close finished;
   //   else set closed_ (wake_waiting_writers()), stop the flush thread, freeze the current memtable
   //   even if it looks empty, force_flush() until no memtable is frozen, and only then mark the

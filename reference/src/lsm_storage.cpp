@@ -1,7 +1,9 @@
 #include "mini_lsm/lsm_storage.hpp"
 
+#include <algorithm>
 #include <utility>
 
+#include "mini_lsm/concat_iterator.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/file_names.hpp"
 #include "mini_lsm/merge_iterator.hpp"
@@ -73,7 +75,66 @@ std::unique_ptr<StorageIterator> sstable_iterator_from(std::shared_ptr<const SsT
 }  // namespace
 // @lesson end
 
+// @lesson w2d1 solution-only
+namespace {
+
+// The SSTs of `level`, in key order.
+std::vector<std::shared_ptr<const SsTable>> level_tables(const LsmState& snapshot,
+                                                         const Level& level) {
+  std::vector<std::shared_ptr<const SsTable>> tables;
+  for (const std::size_t id : level.sst_ids) {
+    tables.push_back(snapshot.sstables.at(id));
+  }
+  return tables;
+}
+
+// An iterator over `level` on its first key that satisfies `lower`.
+std::unique_ptr<StorageIterator> level_iterator_from(const LsmState& snapshot, const Level& level,
+                                                     const Bound& lower) {
+  std::vector<std::shared_ptr<const SsTable>> tables = level_tables(snapshot, level);
+  if (lower.kind() == Bound::Kind::kUnbounded) {
+    return std::make_unique<SstConcatIterator>(
+        SstConcatIterator::create_and_seek_to_first(std::move(tables)));
+  }
+  auto iterator = SstConcatIterator::create_and_seek_to_key(std::move(tables), lower.key());
+  if (lower.kind() == Bound::Kind::kExcluded && iterator.is_valid() &&
+      iterator.key() == lower.key()) {
+    iterator.next();
+  }
+  return std::make_unique<SstConcatIterator>(std::move(iterator));
+}
+
+// The value (maybe a tombstone) `key` has in `table`, if the table holds it.
+std::optional<std::string> get_from_sstable(const std::shared_ptr<const SsTable>& table,
+                                            std::string_view key) {
+  if (!table->may_contain(key)) {
+    return std::nullopt;
+  }
+  const auto found = SsTableIterator::create_and_seek_to_key(table, key);
+  if (found.is_valid() && found.key() == key) {
+    return std::string(found.value());
+  }
+  return std::nullopt;
+}
+
+// The value (maybe a tombstone) `key` has in the sorted run `level`: only the one SST whose range
+// can hold it is read, found by binary search.
+std::optional<std::string> get_from_level(const LsmState& snapshot, const Level& level,
+                                          std::string_view key) {
+  const auto table = std::partition_point(
+      level.sst_ids.begin(), level.sst_ids.end(),
+      [&](std::size_t id) { return snapshot.sstables.at(id)->last_key() < key; });
+  if (table == level.sst_ids.end()) {
+    return std::nullopt;
+  }
+  return get_from_sstable(snapshot.sstables.at(*table), key);
+}
+
+}  // namespace
+// @lesson end
+
 LsmStorage::~LsmStorage() {
+  stop_compaction_thread();
   stop_flush_thread();
 }
 
@@ -118,6 +179,27 @@ std::optional<std::string> LsmStorage::get(std::string_view key) const {
   //| return value;
   // @lesson w1d5 replaces: when no memtable has the key, search the L0 SSTs newest first, skipping
   //   those that cannot hold it (SsTable::may_contain)
+  //| const std::shared_ptr<const LsmState> snapshot = state();
+  //| std::optional<std::string> value = snapshot->memtable->get(key);
+  //| for (auto frozen = snapshot->imm_memtables.begin();
+  //|      !value && frozen != snapshot->imm_memtables.end(); ++frozen) {
+  //|   value = (*frozen)->get(key);
+  //| }
+  //| for (auto id = snapshot->l0_sstables.begin(); !value && id != snapshot->l0_sstables.end(); ++id) {
+  //|   const std::shared_ptr<const SsTable>& table = snapshot->sstables.at(*id);
+  //|   if (table->may_contain(key)) {
+  //|     const auto found = SsTableIterator::create_and_seek_to_key(table, key);
+  //|     if (found.is_valid() && found.key() == key) {
+  //|       value = std::string(found.value());
+  //|     }
+  //|   }
+  //| }
+  //| if (value && value->empty()) {
+  //|   return std::nullopt;  // the newest write was a delete
+  //| }
+  //| return value;
+  // @lesson w2d1 replaces: after L0, search the levels top down; in each (a sorted run) only the
+  //   SST whose range can hold the key, found by binary search on last keys
   const std::shared_ptr<const LsmState> snapshot = state();
   std::optional<std::string> value = snapshot->memtable->get(key);
   for (auto frozen = snapshot->imm_memtables.begin();
@@ -125,13 +207,10 @@ std::optional<std::string> LsmStorage::get(std::string_view key) const {
     value = (*frozen)->get(key);
   }
   for (auto id = snapshot->l0_sstables.begin(); !value && id != snapshot->l0_sstables.end(); ++id) {
-    const std::shared_ptr<const SsTable>& table = snapshot->sstables.at(*id);
-    if (table->may_contain(key)) {
-      const auto found = SsTableIterator::create_and_seek_to_key(table, key);
-      if (found.is_valid() && found.key() == key) {
-        value = std::string(found.value());
-      }
-    }
+    value = get_from_sstable(snapshot->sstables.at(*id), key);
+  }
+  for (auto level = snapshot->levels.begin(); !value && level != snapshot->levels.end(); ++level) {
+    value = get_from_level(*snapshot, *level, key);
   }
   if (value && value->empty()) {
     return std::nullopt;  // the newest write was a delete
@@ -148,6 +227,20 @@ FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
   //| return FusedIterator(std::make_unique<LsmIterator>(std::move(memtables), upper));
   // @lesson w1d5 replaces: also merge the L0 SSTs that overlap [lower, upper], each seeked to
   //   `lower`, behind the memtables with a TwoMergeIterator
+  //| const std::shared_ptr<const LsmState> snapshot = state();
+  //| auto memtables = std::make_unique<MergeIterator>(memtable_iterators(*snapshot, lower, upper));
+  //| std::vector<std::unique_ptr<StorageIterator>> tables;
+  //| for (const std::size_t id : snapshot->l0_sstables) {
+  //|   const std::shared_ptr<const SsTable>& table = snapshot->sstables.at(id);
+  //|   if (table->overlaps(lower, upper)) {
+  //|     tables.push_back(sstable_iterator_from(table, lower));
+  //|   }
+  //| }
+  //| auto merged = std::make_unique<TwoMergeIterator>(
+  //|     std::move(memtables), std::make_unique<MergeIterator>(std::move(tables)));
+  //| return FusedIterator(std::make_unique<LsmIterator>(std::move(merged), upper));
+  // @lesson w2d1 replaces: after the L0 SSTs, add one SstConcatIterator per level, seeked to
+  //   `lower`, to the same MergeIterator (L0 first, then the levels top down: newer data first)
   const std::shared_ptr<const LsmState> snapshot = state();
   auto memtables = std::make_unique<MergeIterator>(memtable_iterators(*snapshot, lower, upper));
   std::vector<std::unique_ptr<StorageIterator>> tables;
@@ -156,6 +249,9 @@ FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
     if (table->overlaps(lower, upper)) {
       tables.push_back(sstable_iterator_from(table, lower));
     }
+  }
+  for (const Level& level : snapshot->levels) {
+    tables.push_back(level_iterator_from(*snapshot, level, lower));
   }
   auto merged = std::make_unique<TwoMergeIterator>(
       std::move(memtables), std::make_unique<MergeIterator>(std::move(tables)));
@@ -213,6 +309,8 @@ void LsmStorage::publish(std::shared_ptr<const LsmState> next) {
     state_ = std::move(next);
   }
   wake_waiting_writers();
+  // Every new state may give the controller work: more L0 SSTs, a new tier, a fuller level.
+  wake_compaction_thread();
 }
 
 void LsmStorage::force_freeze_memtable() {
