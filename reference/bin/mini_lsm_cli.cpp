@@ -263,11 +263,12 @@ class Session {
 
   std::unique_ptr<mini_lsm::LsmStorage> engine_;
   const std::map<std::string, Handler> handlers_{
-      {"put", &Session::put},     {"get", &Session::get},     {"del", &Session::del},
-      {"scan", &Session::scan},   {"fill", &Session::fill},   {"flush", &Session::flush},
-      {"dump", &Session::dump},   {"stats", &Session::stats}, {"help", &Session::help},
-      {"close", &Session::close}, {"quit", &Session::close},
-      {"full_compaction", &Session::full_compaction}};
+      {"put", &Session::put},    {"get", &Session::get},
+      {"del", &Session::del},    {"scan", &Session::scan},
+      {"fill", &Session::fill},  {"flush", &Session::flush},
+      {"dump", &Session::dump},  {"stats", &Session::stats},
+      {"help", &Session::help},  {"close", &Session::close},
+      {"quit", &Session::close}, {"full_compaction", &Session::full_compaction}};
 };
 
 int run_session(Session& session, bool interactive) {

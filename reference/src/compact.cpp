@@ -101,8 +101,7 @@ AppliedCompaction LsmStorage::apply_full_compaction(const LsmState& state,
     applied.removed_sst_ids.insert(applied.removed_sst_ids.end(), level.sst_ids.begin(),
                                    level.sst_ids.end());
   }
-  const std::set<std::size_t> taken(applied.removed_sst_ids.begin(),
-                                    applied.removed_sst_ids.end());
+  const std::set<std::size_t> taken(applied.removed_sst_ids.begin(), applied.removed_sst_ids.end());
   LsmState& next = applied.state;
   erase_taken(next.l0_sstables, taken);
   for (Level& level : next.levels) {
@@ -180,7 +179,8 @@ void LsmStorage::install_compaction(const CompactionTask& task,
   // @lesson end
 }
 
-void LsmStorage::remove_unpublished(const std::vector<std::shared_ptr<SsTable>>& tables) const noexcept {
+void LsmStorage::remove_unpublished(
+    const std::vector<std::shared_ptr<SsTable>>& tables) const noexcept {
   for (const auto& table : tables) {
     try {
       fs_->remove(table->path());

@@ -138,7 +138,8 @@ void LsmStorage::set_background_error(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& what) {
-    std::cerr << "mini-lsm: a background flush or compaction failed; writes fail until the engine is opened "
+    std::cerr << "mini-lsm: a background flush or compaction failed; writes fail until the engine "
+                 "is opened "
                  "again: "
               << what.what() << '\n';
   }

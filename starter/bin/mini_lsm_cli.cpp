@@ -32,8 +32,8 @@ using Words = std::vector<std::string>;
 constexpr std::uint64_t kMaxFillKeys = 1'000'000;
 
 constexpr const char* kHelp =
-    "commands: put KEY VALUE | get KEY | del KEY | scan [LO HI] | fill LO HI | flush | dump | "
-    "stats | help | close | quit";
+    "commands: put KEY VALUE | get KEY | del KEY | scan [LO HI] | fill LO HI | flush | "
+    "full_compaction | dump | stats | help | close | quit";
 
 Words split_words(const std::string& line) {
   std::istringstream stream(line);
@@ -159,6 +159,19 @@ class Session {
     return "ok: flushed " + std::to_string(to_flush) + " memtables";
   }
 
+  // Merges every SST into one sorted run at the bottom (week 2 day 1).
+  std::string full_compaction(const Words& words) {
+    expect_arguments(words, 0, "full_compaction");
+    engine_->force_full_compaction();
+    const auto state = engine_->state();
+    std::size_t tables = 0;
+    for (const auto& level : state->levels) {
+      tables += level.sst_ids.size();
+    }
+    return "ok: " + std::to_string(tables) + " SSTs below L0, " +
+           std::to_string(state->l0_sstables.size()) + " in L0";
+  }
+
   // One line per memtable and SST, newest first.
   std::string dump(const Words& words) {
     expect_arguments(words, 0, "dump");
@@ -169,10 +182,19 @@ class Session {
     for (const auto& frozen : state->imm_memtables) {
       lines << "frozen memtable " << frozen->id() << ": " << describe(*frozen) << '\n';
     }
-    for (const std::size_t id : state->l0_sstables) {
+    const auto describe_sst = [&](const std::string& where, std::size_t id) {
       const auto& table = *state->sstables.at(id);
-      lines << "L0 sst " << id << ": " << table.num_blocks() << " blocks, " << table.file_size()
-            << " bytes, " << table.first_key() << ".." << table.last_key() << '\n';
+      lines << where << " sst " << id << ": " << table.num_blocks() << " blocks, "
+            << table.file_size() << " bytes, " << table.first_key() << ".." << table.last_key()
+            << '\n';
+    };
+    for (const std::size_t id : state->l0_sstables) {
+      describe_sst("L0", id);
+    }
+    for (const auto& level : state->levels) {
+      for (const std::size_t id : level.sst_ids) {
+        describe_sst(level_name(level), id);
+      }
     }
     return lines.str() + "ok";
   }
@@ -184,14 +206,25 @@ class Session {
     for (const auto& frozen : state->imm_memtables) {
       memtable_bytes += frozen->approximate_size();
     }
-    std::uint64_t sst_bytes = 0;
-    for (const std::size_t id : state->l0_sstables) {
-      sst_bytes += state->sstables.at(id)->file_size();
-    }
+    const auto bytes_of = [&](const std::vector<std::size_t>& ids) {
+      std::uint64_t bytes = 0;
+      for (const std::size_t id : ids) {
+        bytes += state->sstables.at(id)->file_size();
+      }
+      return bytes;
+    };
     std::ostringstream lines;
     lines << "memtables: 1 current, " << state->imm_memtables.size() << " frozen, "
           << memtable_bytes << " bytes\n"
-          << "L0 SSTs: " << state->l0_sstables.size() << ", " << sst_bytes << " bytes\n";
+          << "L0 SSTs: " << state->l0_sstables.size() << ", " << bytes_of(state->l0_sstables)
+          << " bytes\n";
+    for (const auto& level : state->levels) {
+      if (level.sst_ids.empty()) {
+        continue;  // a fresh tree has its levels before it has data for them
+      }
+      lines << level_name(level) << " SSTs: " << level.sst_ids.size() << ", "
+            << bytes_of(level.sst_ids) << " bytes\n";
+    }
     if (const auto& cache = engine_->block_cache()) {
       lines << "block cache: " << cache->size() << " blocks, " << cache->bytes() << " of "
             << cache->capacity() << " bytes, " << cache->hits() << " hits, " << cache->misses()
@@ -204,6 +237,13 @@ class Session {
 
   std::string help(const Words& /*words*/) { return kHelp; }
   std::string close(const Words& /*words*/) { return "ok"; }
+
+  // "L1" for a level; "tier 12" in a tiered tree, where a tier is named after an SST of it.
+  std::string level_name(const mini_lsm::Level& level) const {
+    const bool tiered =
+        engine_->options().compaction.strategy == mini_lsm::CompactionStrategy::kTiered;
+    return tiered ? "tier " + std::to_string(level.id) : "L" + std::to_string(level.id);
+  }
 
   // "N entries, FIRST..LAST" (tombstones count as entries), or "empty".
   static std::string describe(const mini_lsm::MemTable& memtable) {
@@ -223,10 +263,12 @@ class Session {
 
   std::unique_ptr<mini_lsm::LsmStorage> engine_;
   const std::map<std::string, Handler> handlers_{
-      {"put", &Session::put},     {"get", &Session::get},     {"del", &Session::del},
-      {"scan", &Session::scan},   {"fill", &Session::fill},   {"flush", &Session::flush},
-      {"dump", &Session::dump},   {"stats", &Session::stats}, {"help", &Session::help},
-      {"close", &Session::close}, {"quit", &Session::close}};
+      {"put", &Session::put},    {"get", &Session::get},
+      {"del", &Session::del},    {"scan", &Session::scan},
+      {"fill", &Session::fill},  {"flush", &Session::flush},
+      {"dump", &Session::dump},  {"stats", &Session::stats},
+      {"help", &Session::help},  {"close", &Session::close},
+      {"quit", &Session::close}, {"full_compaction", &Session::full_compaction}};
 };
 
 int run_session(Session& session, bool interactive) {
@@ -263,6 +305,17 @@ int main(int argc, char** argv) {
          "--path", path,
          "database directory (created when missing; one engine at a time: it is locked while open)")
       ->capture_default_str();
+  const std::map<std::string, mini_lsm::CompactionStrategy> strategies{
+      {"none", mini_lsm::CompactionStrategy::kNone},
+      {"simple", mini_lsm::CompactionStrategy::kSimple},
+      {"tiered", mini_lsm::CompactionStrategy::kTiered},
+      {"leveled", mini_lsm::CompactionStrategy::kLeveled}};
+  mini_lsm::LsmOptions options;
+  app.add_option("--compaction", options.compaction.strategy,
+                 "compaction controller run in the background: none (only full_compaction), "
+                 "simple, tiered or leveled; each with its default parameters")
+      ->transform(CLI::CheckedTransformer(strategies, CLI::ignore_case))
+      ->default_str("none");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& help) {  // --help: CLI11 prints it, and the exit status is 0
@@ -274,7 +327,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    Session session(mini_lsm::LsmStorage::open(path, mini_lsm::LsmOptions{}));
+    Session session(mini_lsm::LsmStorage::open(path, options));
     const int status = run_session(session, isatty(STDIN_FILENO) != 0);
     return status;
   } catch (const std::exception& error) {

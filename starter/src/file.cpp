@@ -33,7 +33,13 @@ void Descriptor::reset(int descriptor) {
 }
 
 FileObject::FileObject(std::filesystem::path path, std::unique_ptr<RandomAccessFile> file)
-    : path_(std::move(path)), file_(std::move(file)), size_(file_->size()) {}
+    : path_(std::move(path)), file_(std::move(file)), size_(file_ ? file_->size() : 0) {}
+
+FileObject FileObject::without_data(const std::filesystem::path& path, std::uint64_t size) {
+  FileObject file(path, nullptr);
+  file.size_ = size;
+  return file;
+}
 
 std::filesystem::path temporary_path(const std::filesystem::path& path) {
   std::filesystem::path temporary = path;
@@ -71,6 +77,9 @@ FileObject FileObject::open(const std::filesystem::path& path, FileSystem& fs) {
 }
 
 std::string FileObject::read(std::uint64_t offset, std::uint64_t length) const {
+  if (!file_) {
+    throw InvalidArgument(path_.string() + " stands for a file without data and cannot be read");
+  }
   if (offset > size_ || length > size_ - offset) {
     throw Corruption(path_.string(), offset,
                      "a read of " + std::to_string(length) + " bytes runs past the end of the " +

@@ -12,9 +12,13 @@ void LsmStorage::force_flush() {
   // TODO(w1d6): one flush at a time (flush_serial_mutex_); take the oldest frozen memtable (the
   //   back of imm_memtables) and write_sstable() it unless it is empty, WITHOUT state_change_mutex_
   //   (writers must be able to freeze meanwhile); then under state_change_mutex_ publish() the
-  //   state of that moment without that memtable and with its SST in front of l0_sstables and in
-  //   sstables
+  //   state of that moment without that memtable and with its SST placed by add_flushed_sstable()
   throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::force_flush");
+}
+
+void LsmStorage::add_flushed_sstable(LsmState& next, std::shared_ptr<SsTable> table) const {
+  // TODO(w1d6): put the SST's id in front of next.l0_sstables and the SST into next.sstables
+  throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::add_flushed_sstable");
 }
 
 std::shared_ptr<SsTable> LsmStorage::write_sstable(const MemTable& memtable) const {
@@ -60,7 +64,8 @@ void LsmStorage::set_background_error(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& what) {
-    std::cerr << "mini-lsm: a background flush failed; writes fail until the engine is opened "
+    std::cerr << "mini-lsm: a background flush or compaction failed; writes fail until the engine "
+                 "is opened "
                  "again: "
               << what.what() << '\n';
   }
@@ -96,6 +101,8 @@ void LsmStorage::stop_flush_thread() {
 }
 
 void LsmStorage::close() {
+  // A compaction could otherwise still be merging after close() returned (week 2).
+  stop_compaction_thread();
   // TODO(w1d6): under close_mutex_, do nothing if an earlier close finished; else set closed_
   //   (wake_waiting_writers()), stop the flush thread, freeze the current memtable even if it looks
   //   empty, force_flush() until no memtable is frozen, and only then mark the close finished (a

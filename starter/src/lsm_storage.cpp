@@ -1,7 +1,9 @@
 #include "mini_lsm/lsm_storage.hpp"
 
+#include <algorithm>
 #include <utility>
 
+#include "mini_lsm/concat_iterator.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/file_names.hpp"
 #include "mini_lsm/merge_iterator.hpp"
@@ -11,6 +13,7 @@
 namespace mini_lsm {
 
 LsmStorage::~LsmStorage() {
+  stop_compaction_thread();
   stop_flush_thread();
 }
 
@@ -77,6 +80,8 @@ void LsmStorage::publish(std::shared_ptr<const LsmState> next) {
     state_ = std::move(next);
   }
   wake_waiting_writers();
+  // Every new state may give the controller work: more L0 SSTs, a new tier, a fuller level.
+  wake_compaction_thread();
 }
 
 void LsmStorage::force_freeze_memtable() {

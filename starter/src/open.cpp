@@ -17,7 +17,8 @@ std::unique_ptr<LsmStorage> LsmStorage::open(const std::filesystem::path& path,
 LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
     : path_(path),
       options_(std::move(options)),
-      fs_(options_.file_system ? options_.file_system : posix_file_system()) {
+      fs_(options_.file_system ? options_.file_system : posix_file_system()),
+      compaction_controller_(make_compaction_controller(options_.compaction)) {
   fs_->create_directories(path_);
   // Before anything else reads or writes: two engines on one directory would hand out the same
   // ids and overwrite each other's files.
@@ -25,7 +26,9 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
   if (options_.block_cache_bytes > 0) {
     block_cache_ = std::make_shared<BlockCache>(options_.block_cache_bytes);
   }
-  state_ = std::make_shared<LsmState>();
+  auto empty = std::make_shared<LsmState>();
+  empty->levels = initial_levels(options_.compaction);
+  state_ = std::move(empty);
   const std::vector<std::string> names = fs_->list(path_);
   // SST files left by an earlier session (close() writes them from week 1 day 6 on). A name the
   // engine never writes stops the open here, before anything in the directory is changed.
@@ -35,6 +38,14 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
     load_sstables(ids);
   }
   auto initial = std::make_shared<LsmState>(*state_);
+  // Until the manifest (week 2 day 5) records the levels, reopened SSTs land in L0; a tiered
+  // tree has no L0, so there each becomes a tier of its own, newest first.
+  if (flushes_make_tiers()) {
+    for (const std::size_t id : initial->l0_sstables) {
+      initial->levels.push_back(Level{id, {id}});
+    }
+    initial->l0_sstables.clear();
+  }
   initial->memtable = std::make_shared<MemTable>(allocate_id());
   state_ = std::move(initial);
 }

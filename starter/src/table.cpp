@@ -26,6 +26,16 @@ SsTable::SsTable(OpenKey /*key*/, std::size_t id, std::shared_ptr<BlockCache> ca
                  FileObject file)
     : id_(id), cache_(std::move(cache)), file_(std::move(file)) {}
 
+std::shared_ptr<SsTable> SsTable::create_meta_only(std::size_t id, std::uint64_t file_size,
+                                                   std::string first_key, std::string last_key) {
+  auto table = std::make_shared<SsTable>(
+      OpenKey{}, id, nullptr,
+      FileObject::without_data(std::to_string(id) + ".sst (metadata only)", file_size));
+  table->first_key_ = std::move(first_key);
+  table->last_key_ = std::move(last_key);
+  return table;
+}
+
 std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file) {
   // TODO(w1d4): read the footer (the last kSstFooterSize bytes), check its magic and format

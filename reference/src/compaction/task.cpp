@@ -87,8 +87,7 @@ std::string describe(const CompactionTask& task) {
   return reaches_bottom(task) ? text + " (bottom)" : text;
 }
 
-std::unique_ptr<CompactionController> make_compaction_controller(
-    const CompactionOptions& options) {
+std::unique_ptr<CompactionController> make_compaction_controller(const CompactionOptions& options) {
   switch (options.strategy) {
     case CompactionStrategy::kSimple:
       return std::make_unique<SimpleLeveledCompactionController>(options.simple);

@@ -46,6 +46,10 @@ class FileObject {
   /// Opens an existing file.
   static FileObject open(const std::filesystem::path& path, FileSystem& fs = *posix_file_system());
 
+  /// A stand-in for a file of `size` bytes that has no data: read() throws InvalidArgument. The
+  /// compaction simulator and controller tests build SSTs from metadata alone with it.
+  static FileObject without_data(const std::filesystem::path& path, std::uint64_t size);
+
   /// Reads `length` bytes at `offset`. A range past the end of the file throws Corruption, since
   /// the engine only asks for ranges its own metadata promised.
   std::string read(std::uint64_t offset, std::uint64_t length) const;

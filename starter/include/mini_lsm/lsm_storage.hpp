@@ -20,28 +20,15 @@
 
 #include "mini_lsm/block_cache.hpp"
 #include "mini_lsm/bound.hpp"
+#include "mini_lsm/compaction/task.hpp"
 #include "mini_lsm/file_system.hpp"
 #include "mini_lsm/lsm_iterator.hpp"
+#include "mini_lsm/lsm_state.hpp"
 #include "mini_lsm/memtable.hpp"
 #include "mini_lsm/options.hpp"
 #include "mini_lsm/table.hpp"
 
 namespace mini_lsm {
-
-/// The structure of the LSM tree at one instant. The engine never changes a published state: it
-/// builds a new one and swaps the pointer, so a reader's snapshot stays consistent for as long as
-/// the reader holds it. Everything in it is read-only: only the engine writes, and only into the
-/// current memtable.
-struct LsmState {
-  /// The memtable that receives writes.
-  std::shared_ptr<const MemTable> memtable;
-  /// Frozen memtables, newest first: they are only read from now on.
-  std::vector<std::shared_ptr<const MemTable>> imm_memtables;
-  /// Ids of the level-0 SSTs, newest first. Their key ranges may overlap.
-  std::vector<std::size_t> l0_sstables;
-  /// Every open SST, by id.
-  std::map<std::size_t, std::shared_ptr<const SsTable>> sstables;
-};
 
 /// A key-value store organised as a log-structured merge tree.
 ///
@@ -60,7 +47,7 @@ class LsmStorage {
   LsmStorage(const std::filesystem::path& path, LsmOptions options);
   LsmStorage(const LsmStorage&) = delete;
   LsmStorage& operator=(const LsmStorage&) = delete;
-  /// Stops the flush thread and releases the directory's lock. Memtables that close() did not
+  /// Stops the background threads and releases the directory's lock. Memtables that close() did not
   /// flush are lost (until the WAL of week 2), so call close() to keep them.
   ~LsmStorage();
 
@@ -88,6 +75,17 @@ class LsmStorage {
   /// drops the memtable. Does nothing when no memtable is frozen. Writes and freezes go on
   /// while the file is written. If it throws, nothing changed: the memtable stays frozen.
   void force_flush();
+  /// Merges every SST of L0 and of every level into one sorted run at the bottom of the tree
+  /// (L1 when the strategy is kNone): the newest value of each key wins, tombstones are dropped,
+  /// and the output is cut into SSTs of about target_sst_size bytes. Writes, flushes and reads go
+  /// on while it merges; SSTs flushed meanwhile stay in L0. The input files are deleted once the
+  /// new state is published. If it throws, nothing changed (week 2 day 1).
+  void force_full_compaction();
+  /// Runs the compaction the controller proposes now, if any, and returns whether there was one
+  /// (false for CompactionStrategy::kNone). The compaction thread calls it in a loop; tests that
+  /// turn that thread off call it to step through compactions (week 2 day 2).
+  bool compact_once();
+
   /// Stops the flush thread, then freezes and flushes every memtable that holds data, so that
   /// reopening the directory finds everything. If a flush fails, close() throws and nothing is
   /// lost: the memtables stay in the engine and calling close() again retries. After a close()
@@ -95,8 +93,8 @@ class LsmStorage {
   /// InvalidArgument; reads still work.
   void close();
 
-  /// The first error of a background flush, which every later write throws; null while there
-  /// was none.
+  /// The first error of a background flush or compaction, which every later write throws; null
+  /// while there was none.
   std::exception_ptr background_error() const;
 
   /// A consistent snapshot of the tree's structure, for inspection and tests.
@@ -107,6 +105,8 @@ class LsmStorage {
   std::filesystem::path sst_path(std::size_t id) const;
   /// The file system this engine reads and writes through.
   FileSystem& file_system() const { return *fs_; }
+  /// The compaction controller of options().compaction, or nullptr for kNone.
+  const CompactionController* compaction_controller() const { return compaction_controller_.get(); }
   /// The cache that every SST of this engine reads its blocks through (null when disabled).
   const std::shared_ptr<BlockCache>& block_cache() const { return block_cache_; }
 
@@ -139,7 +139,39 @@ class LsmStorage {
   // next_id_ past their ids. Runs in the constructor, before anything else can see the state.
   void load_sstables(const std::vector<std::size_t>& ids);
 
+  // compact.cpp: merging sorted runs into new ones (week 2).
+  // Merges the input runs of `task` into new SSTs of about target_sst_size bytes each, dropping
+  // tombstones when the task reaches the bottom. Runs without any lock; writes no empty SST.
+  std::vector<std::shared_ptr<SsTable>> compact(const CompactionTask& task);
+  // The task of force_full_compaction() for `state`: all of L0 and every level.
+  static FullCompactionTask full_compaction_task(const LsmState& state);
+  // `state` after a full compaction into `output`: the taken SSTs leave L0 and the levels, and
+  // `output` becomes the bottom level (a new last tier, in a tiered tree).
+  AppliedCompaction apply_full_compaction(const LsmState& state, const FullCompactionTask& task,
+                                          const std::vector<std::size_t>& output) const;
+  // Under state_change_mutex_: publishes the state with `output` in place of the task's input
+  // SSTs (read again: flushes went on meanwhile), then deletes the input files.
+  void install_compaction(const CompactionTask& task,
+                          const std::vector<std::shared_ptr<SsTable>>& output);
+  // Deletes the files of SSTs that a failed compaction built, as far as it can.
+  void remove_unpublished(const std::vector<std::shared_ptr<SsTable>>& tables) const noexcept;
+  // True when flushed SSTs become tiers instead of L0 SSTs (tiered compaction, week 2 day 3).
+  bool flushes_make_tiers() const {
+    return compaction_controller_ && !compaction_controller_->flush_to_l0();
+  }
+  // Deletes the files of `ids`, then fsyncs the directory.
+  void remove_sstable_files(const std::vector<std::size_t>& ids);
+  // The compaction thread (week 2 day 2): after each flush, compact_once() until the controller
+  // has nothing to do.
+  void compaction_loop(std::stop_token stop);
+  // Tells the compaction thread that the state changed.
+  void wake_compaction_thread();
+  void stop_compaction_thread();
+
   // flush.cpp: writing memtables to SSTs, in the background.
+  // Puts the SST of a flushed memtable into `next`: at the front of L0, or as a new tier in
+  // front of the others when the controller does not flush to L0 (tiered, week 2 day 3).
+  void add_flushed_sstable(LsmState& next, std::shared_ptr<SsTable> table) const;
   // Builds the SST of `memtable` in the directory and opens it.
   std::shared_ptr<SsTable> write_sstable(const MemTable& memtable) const;
   // The flush thread: waits until there are too many frozen memtables, then flushes them.
@@ -170,6 +202,9 @@ class LsmStorage {
   // Serialises every change of structure (freeze, flush, and later compaction). Held only to
   // build and publish a new state, never while a file is written.
   std::mutex state_change_mutex_;
+  // One compaction at a time, full or background: each reads the state, merges outside
+  // state_change_mutex_, and installs its result assuming no other compaction changed the levels.
+  std::mutex compaction_serial_mutex_;
   // Flushes take turns: each one writes the oldest frozen memtable, outside state_change_mutex_.
   std::mutex flush_serial_mutex_;
   // Writers hold it shared while they put into the current memtable; a freeze holds it
@@ -194,8 +229,16 @@ class LsmStorage {
   // Serialises close() calls; guards close_finished_, set once a close() flushed everything.
   std::mutex close_mutex_;
   bool close_finished_ = false;
-  // Declared last so that it stops before anything it uses is destroyed.
+  // Null for CompactionStrategy::kNone.
+  std::unique_ptr<CompactionController> compaction_controller_;
+  // The compaction thread sleeps on compaction_wanted_; flushes wake it.
+  std::mutex compaction_wake_mutex_;
+  std::condition_variable_any compaction_wanted_;
+  // Counts wake-ups (guarded by compaction_wake_mutex_), as flush_wakeups_ does.
+  std::uint64_t compaction_wakeups_ = 0;
+  // Declared last so that they stop before anything they use is destroyed.
   std::jthread flush_thread_;
+  std::jthread compaction_thread_;
 };
 
 }  // namespace mini_lsm

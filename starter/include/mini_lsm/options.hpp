@@ -13,6 +13,58 @@ inline constexpr std::size_t kMaxKeySize = 65535;
 /// Longest value the engine accepts, in bytes (1 MiB).
 inline constexpr std::size_t kMaxValueSize = std::size_t{1} << 20;
 
+/// Which compaction controller runs in the background (week 2). kNone compacts only when asked
+/// (force_full_compaction(), week 2 day 1).
+enum class CompactionStrategy { kNone, kSimple, kTiered, kLeveled };
+
+/// Simple leveled compaction (week 2 day 2): levels L1..L<max_levels> below L0, sizes counted in
+/// SSTs.
+struct SimpleLeveledCompactionOptions {
+  /// A level is compacted into the next one while the next one holds fewer than
+  /// size_ratio_percent / 100 times as many SSTs.
+  std::size_t size_ratio_percent = 200;
+  /// L0 is compacted into L1 once it holds at least this many SSTs.
+  std::size_t level0_file_num_compaction_trigger = 2;
+  /// Number of levels below L0; 0 means none (L0 only, never compacted).
+  std::size_t max_levels = 4;
+};
+
+/// Tiered compaction (week 2 day 3, RocksDB's universal compaction): every flush makes a new tier
+/// (a sorted run), and compactions merge adjacent tiers.
+struct TieredCompactionOptions {
+  /// Compaction starts once there are at least this many tiers.
+  std::size_t num_tiers = 3;
+  /// Merge every tier when the tiers above the last one hold more than this percentage of the
+  /// last one's bytes.
+  std::size_t max_size_amplification_percent = 200;
+  /// Percentage of slack when the newest tiers are compared with the next one (see the chapter).
+  std::size_t size_ratio = 1;
+  /// Fewest tiers a size-ratio compaction merges.
+  std::size_t min_merge_width = 2;
+  /// Most tiers a size-ratio or run-count compaction merges; 0 means no limit.
+  std::size_t max_merge_width = 0;
+};
+
+/// Leveled compaction (week 2 day 4, LevelDB and RocksDB): a target size per level.
+struct LeveledCompactionOptions {
+  /// Each level's target is this many times the target of the level above it.
+  std::size_t level_size_multiplier = 10;
+  /// L0 is compacted into the base level once it holds at least this many SSTs.
+  std::size_t level0_file_num_compaction_trigger = 4;
+  /// Number of levels below L0.
+  std::size_t max_levels = 4;
+  /// The target size of the base level (the highest non-empty level), in bytes.
+  std::size_t base_level_size_bytes = std::size_t{10} << 20;
+};
+
+/// The compaction strategy and the parameters of each controller; only the chosen one is used.
+struct CompactionOptions {
+  CompactionStrategy strategy = CompactionStrategy::kNone;
+  SimpleLeveledCompactionOptions simple;
+  TieredCompactionOptions tiered;
+  LeveledCompactionOptions leveled;
+};
+
 struct LsmOptions {
   /// A memtable is frozen once it holds at least this many bytes of keys and values, so an SST
   /// flushed from it (week 1 day 6) has about this size.
@@ -30,6 +82,11 @@ struct LsmOptions {
   std::size_t max_flush_backlog = 4;
   /// Bits per key of each SST's Bloom filter; 0 builds no filter (week 1 day 7).
   std::size_t bloom_bits_per_key = 10;
+  /// The compaction controller and its parameters (week 2); the default compacts only on request.
+  CompactionOptions compaction;
+  /// Whether a compaction thread runs the controller's tasks in the background (week 2 day 2).
+  /// Tests turn it off to step through compactions with LsmStorage::compact_once().
+  bool background_compaction = true;
   /// Every file operation of the engine goes through it; null means the real file system
   /// (posix_file_system()). Tests pass one that records what is durable and injects faults.
   std::shared_ptr<FileSystem> file_system;

@@ -59,6 +59,12 @@ class SsTable {
   static std::shared_ptr<SsTable> open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file);
 
+  /// An SST known by its metadata alone: its size and key range, no blocks, no filter (reading a
+  /// block throws InvalidArgument). Compaction controllers need nothing more, so the compaction
+  /// simulator and the controller tests build their trees from these.
+  static std::shared_ptr<SsTable> create_meta_only(std::size_t id, std::uint64_t file_size,
+                                                   std::string first_key, std::string last_key);
+
   std::size_t id() const { return id_; }
   std::size_t num_blocks() const { return block_meta_.size(); }
   const std::vector<BlockMeta>& block_meta() const { return block_meta_; }
