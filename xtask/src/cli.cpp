@@ -19,7 +19,6 @@ constexpr PlannedCommand kPlanned[] = {
     {"status", "until then, ./x scheck prints which chapters of your tree pass"},
     {"simulate", ""},
     {"crash-test", ""},
-    {"bench", ""},
 };
 
 bool is_help(std::string_view arg) {

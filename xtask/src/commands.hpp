@@ -2,6 +2,7 @@
 // throw UsageError (exit 2) or another std::exception (exit 1); main.cpp prints those as errors.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -58,6 +59,18 @@ int demo(const Repo& repo);
 
 // cmd_book.cpp
 int book(const Repo& repo);
+
+// cmd_bench.cpp
+struct BenchOptions {
+  std::string tree = "reference";
+  std::uint64_t num = 1'000'000;
+  int rounds = 3;
+  std::string compaction = "leveled";
+  std::string benchmarks = "fillseq,fillrandom,overwrite,readrandom,readseq,compact,readrandom";
+};
+/// Builds mini-lsm-bench of a tree in Release and the LevelDB/RocksDB programs of bench/ (when
+/// their libraries are installed), runs them in turn for each round and prints a Markdown table.
+int bench(const Repo& repo, const BenchOptions& options);
 
 // cmd_ci.cpp
 int ci(const Repo& repo);

@@ -228,6 +228,40 @@ int main(int argc, char** argv) {
       "runs Doxygen. Any Doxygen warning fails the build. Output: build/book/html/index.html.");
   book->callback([&] { action = xtask::book; });
 
+  xtask::BenchOptions bench_options;
+  auto* bench = app.add_subcommand(
+      "bench",
+      "Benchmark a tree's engine (db_bench workloads) side by side with LevelDB and RocksDB");
+  bench->footer(
+      "Builds mini-lsm-bench of the tree in Release (-O2 -DNDEBUG, build/release-<tree>) and the\n"
+      "programs of bench/ (build/bench-baselines): leveldb-bench when Debian's libleveldb-dev is\n"
+      "installed, rocksdb-bench when librocksdb-dev is (otherwise it says how to install them and\n"
+      "measures without). All run the same workloads: 16-byte keys, 100-byte values, a fixed\n"
+      "seed; fillseq and fillrandom start from an empty database, the reads use what the fills\n"
+      "wrote, compact is one full compaction. Each round runs every engine once, in turn, in a\n"
+      "fresh temporary directory. Prints a Markdown table: the median ops/s of each workload per\n"
+      "engine (seconds for compact), each engine's ratio to LevelDB (> 1: faster), and each\n"
+      "program's median peak RSS. 1M keys take about a minute per engine and round on 2 cores.");
+  bench
+      ->add_option("--tree", bench_options.tree, "reference, starter or a directory holding a tree")
+      ->capture_default_str();
+  bench->add_option("--num", bench_options.num, "keys each workload writes or reads")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}))
+      ->capture_default_str();
+  bench->add_option("--rounds", bench_options.rounds, "rounds; the table shows their median")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  bench
+      ->add_option("--compaction", bench_options.compaction,
+                   "mini-lsm's compaction controller: none, simple, tiered or leveled")
+      ->check(CLI::IsMember({"none", "simple", "tiered", "leveled"}))
+      ->capture_default_str();
+  bench
+      ->add_option("--benchmarks", bench_options.benchmarks,
+                   "the workloads, in order (see mini-lsm-bench --help)")
+      ->capture_default_str();
+  bench->callback([&] { action = [&](const Repo& r) { return xtask::bench(r, bench_options); }; });
+
   auto* ci = app.add_subcommand("ci", "Run every check of the repository (what CI runs)");
   ci->footer(
       "Runs, keeping going after a failure: the xtask unit tests, the reference built with\n"

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,12 +217,17 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   return pointers;
 }
 
-int wait_for(pid_t pid) {
+/// Waits for the child and returns its exit code; `peak_rss_kib` gets its peak resident set size.
+int wait_for(pid_t pid, long* peak_rss_kib = nullptr) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
+  rusage usage{};
+  while (::wait4(pid, &status, 0, &usage) < 0) {
     if (errno != EINTR) {
-      throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+      throw std::runtime_error(std::string("wait4: ") + std::strerror(errno));
     }
+  }
+  if (peak_rss_kib != nullptr) {
+    *peak_rss_kib = usage.ru_maxrss;  // kilobytes on Linux
   }
   if (WIFEXITED(status)) {
     return WEXITSTATUS(status);
@@ -298,7 +304,9 @@ Result run(const Command& command) {
   if (through_us) {
     result.output.clear();  // Output::inherit captures nothing
   }
-  result.exit_code = wait_for(pid);
+  long peak_rss_kib = 0;
+  result.exit_code = wait_for(pid, &peak_rss_kib);
+  result.peak_rss_kib = static_cast<std::uint64_t>(peak_rss_kib);
   return result;
 }
 

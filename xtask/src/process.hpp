@@ -1,6 +1,7 @@
 // Running other programs (cmake, ctest, clang-format, doxygen, ...) with fork/execvp.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -66,6 +67,8 @@ bool is_status_line(std::string_view line);
 struct Result {
   int exit_code = 0;   ///< the exit status, or 128 + signal number when killed by a signal
   std::string output;  ///< what was captured (Output::capture and Output::tee)
+  /// The child's peak resident set size in KiB (wait4's ru_maxrss; on macOS it counts bytes).
+  std::uint64_t peak_rss_kib = 0;
   bool ok() const { return exit_code == 0; }
 };
 

@@ -1,0 +1,57 @@
+// Tests of bench.hpp: reading the benchmark programs' lines and the table of ./x bench.
+#include "../src/bench.hpp"
+
+#include <string>
+
+#include "../../tests/harness/catch.hpp"
+
+using xtask::bench_table;
+using xtask::BenchLine;
+using xtask::EngineRuns;
+using xtask::median;
+using xtask::parse_bench_output;
+
+TEST_CASE("benchmark lines are read, other lines skipped, repeats named after what preceded",
+          "[xtask][bench]") {
+  auto lines = parse_bench_output(
+      "fillseq      :       1.250 micros/op;    800000 ops/s;    88.5 MB/s\n"
+      "some warning\n"
+      "readrandom   :       4.000 micros/op;    250000 ops/s;    17.5 MB/s (632 of 1000 found)\n"
+      "compact      :  113231.073 micros/op;         9 ops/s;\n"
+      "readrandom   :       2.000 micros/op;    500000 ops/s;    35.0 MB/s (632 of 1000 found)\n");
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0].workload == "fillseq");
+  CHECK(lines[0].micros_per_op == 1.25);
+  CHECK(lines[0].ops_per_second == 800000);
+  CHECK(lines[2].workload == "compact");
+  CHECK(lines[2].micros_per_op == 113231.073);
+  CHECK(lines[3].workload == "readrandom (after compact)");
+  CHECK(lines[3].ops_per_second == 500000);
+}
+
+TEST_CASE("the median of an odd count is the middle value, of an even count the mean of two",
+          "[xtask][bench]") {
+  CHECK(median({3, 1, 2}) == 2);
+  CHECK(median({4, 1, 3, 2}) == 2.5);
+  CHECK(median({}) == 0);
+}
+
+TEST_CASE("the table shows medians, compact in seconds, ratios to the baseline and peak RSS",
+          "[xtask][bench]") {
+  EngineRuns mine{"mini-lsm",
+                  {{{"fillseq", 1, 1000000}, {"compact", 2000000, 0.5}},
+                   {{"fillseq", 1, 3000000}, {"compact", 4000000, 0.25}},
+                   {{"fillseq", 1, 2000000}, {"compact", 3000000, 0.33}}},
+                  {10240, 20480, 30720}};
+  EngineRuns base{"LevelDB",
+                  {{{"fillseq", 1, 500000}, {"compact", 1500000, 0.66}},
+                   {{"fillseq", 1, 500000}, {"compact", 1500000, 0.66}},
+                   {{"fillseq", 1, 500000}, {"compact", 1500000, 0.66}}},
+                  {1024, 1024, 1024}};
+  CHECK(bench_table({mine, base}, "LevelDB") ==
+        "| workload | mini-lsm | LevelDB | mini-lsm / LevelDB |\n"
+        "|---|---:|---:|---:|\n"
+        "| fillseq (ops/s) | 2,000,000 | 500,000 | 4.00 |\n"
+        "| compact (s) | 3.00 | 1.50 | 0.50 |\n"
+        "| peak RSS (MiB) | 20.0 | 1.0 | |\n");
+}
