@@ -1,5 +1,7 @@
 #include "mini_lsm/skiplist.hpp"
 
+#include <algorithm>
+
 #include "mini_lsm/sync_point.hpp"
 
 namespace mini_lsm {
@@ -9,7 +11,14 @@ namespace mini_lsm {
 // byte of a node they reach. Nodes and values are never freed while the map lives.
 
 SkipList::Node::Node(std::string_view key, const std::string* value, int height)
-    : key(key), value(value), height(height) {}
+    : value(value), height(height), long_key(key.size() > kInlineKeySize ? key : "") {
+  if (key.size() > kInlineKeySize) {
+    this->key = long_key;
+  } else {
+    std::copy(key.begin(), key.end(), inline_key.begin());
+    this->key = std::string_view(inline_key.data(), key.size());
+  }
+}
 
 std::string_view SkipList::Iterator::key() const {
   return node_->key;
