@@ -8,6 +8,7 @@
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/merge_iterator.hpp"
+#include "mini_lsm/sync_point.hpp"
 
 namespace mini_lsm {
 
@@ -151,6 +152,8 @@ bool LsmStorage::compact_once() {
 
 void LsmStorage::install_compaction(const CompactionTask& task,
                                     const std::vector<std::shared_ptr<SsTable>>& output) {
+  sync_point::reach(sync_point::kBeforeCompactionInstall,
+                    std::holds_alternative<FullCompactionTask>(task) ? "full" : "background");
   // @lesson w2d1 LsmStorage::install_compaction: under state_change_mutex_, copy the current state,
   //   add the output SSTs to its sstables, apply the result (apply_full_compaction() for a full
   //   compaction, else the controller's apply_result()), erase the removed SSTs from sstables and
