@@ -194,8 +194,11 @@ void LsmStorage::remove_unpublished(
 }
 
 void LsmStorage::remove_sstable_files(const std::vector<std::size_t>& ids) {
-  for (const std::size_t id : ids) {
-    fs_->remove(sst_path(id));
+  // `ids` lists newer data first. Removing the oldest first means that a crash part-way leaves
+  // only newer inputs behind: a leftover tombstone can hide a value, but a leftover value never
+  // reappears because the tombstone above it was removed first.
+  for (auto id = ids.rbegin(); id != ids.rend(); ++id) {
+    fs_->remove(sst_path(*id));
   }
   if (!ids.empty()) {
     fs_->sync_directory(path_);
