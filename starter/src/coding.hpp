@@ -43,8 +43,7 @@ class ByteReader {
   /// The next `count` bytes, as a view into the input.
   std::string_view take(std::size_t count) {
     if (count > remaining()) {
-      fail("needs " + std::to_string(count) + " bytes but only " + std::to_string(remaining()) +
-           " are left");
+      fail_short_read(count);
     }
     const std::string_view part = bytes_.substr(position_, count);
     position_ += count;
@@ -59,6 +58,13 @@ class ByteReader {
   }
 
  private:
+  // The message is built here, apart from take(): with it inline, take() is too big for the
+  // compiler to inline into every u8() of a block read (measured: 6% of a random read).
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_short_read(std::size_t count) const {
+    fail("needs " + std::to_string(count) + " bytes but only " + std::to_string(remaining()) +
+         " are left");
+  }
+
   std::string_view bytes_;
   std::string_view file_;
   std::uint64_t file_offset_;

@@ -128,6 +128,10 @@ int bench(const Repo& repo, const BenchOptions& options) {
       if (!result.ok() || lines.empty()) {
         std::cout << result.output << "error: " << program.engine << " failed in round " << round
                   << " (exit status " << result.exit_code << ")\n";
+        if (i == 0 && options.compaction != "none") {
+          std::cout << "(an engine whose compaction controller is not written yet runs with "
+                       "--compaction none)\n";
+        }
         return kExitFailed;
       }
       std::cout << "round " << round << "/" << options.rounds << "  " << program.engine << ": "
