@@ -158,7 +158,8 @@ std::vector<std::uint64_t> LeveledCompactionController::target_sizes(const LsmSt
   // @lesson w2d4 LeveledCompactionController::target_sizes: one target per level L1..Lmax; the
   //   last level's is max(its size in bytes, base_level_size_bytes); going up, a level's target is
   //   the next one's / level_size_multiplier while the next one's target is above
-  //   base_level_size_bytes, and 0 from there up; throw InvalidArgument for a multiplier of 0
+  //   base_level_size_bytes, and 0 from there up; throw InvalidArgument for a multiplier of 0 or
+  //   a state whose levels are not L1..Lmax in order
   check_levels(state, options_.max_levels);
   if (options_.level_size_multiplier == 0) {
     throw InvalidArgument("leveled compaction needs a level_size_multiplier of at least 1");
