@@ -62,10 +62,8 @@ void require_still_in_place(const LsmState& state, const LevelCompactionTask& ta
     }
   }
   if (!in_place) {
-    throw InvalidArgument(
-        "the task no longer matches the state (made elsewhere, or applied "
-        "already): " +
-        describe(task));
+    throw InvalidArgument("the task's SSTs are no longer where it says (applied already?): " +
+                          describe(task));
   }
 }
 
