@@ -217,14 +217,14 @@ TEST_CASE("tiered engine: compact_once merges the tiers the controller picks, in
   // Two new tiers of the size of one batch above one of three: rule 2 merges the two new ones.
   const std::size_t d = flush_entries(*engine, batch('d'));
   const std::size_t e = flush_entries(*engine, batch('e'));
-  CHECK(d == current);
+  CHECK(d == current);  // the memtable that was current during the compaction
+  REQUIRE(engine->state()->levels == std::vector<Level>{tier(e), tier(d), tier(abc)});
   const std::size_t de = engine->state()->memtable->id() + 1;
   REQUIRE(engine->compact_once());
   CHECK(engine->state()->levels == std::vector<Level>{tier(de), tier(abc)});
   CHECK(sst_files(engine->path()) == std::set<std::size_t>{de, abc});
   CHECK(table_entries(engine->state()->sstables.at(de)).size() == 20);
   CHECK_FALSE(engine->compact_once());
-  (void)e;
 
   // One batch above two and three: nothing alike, so rule 3 merges the newest 3 - 3 + 2.
   flush_entries(*engine, batch('f'));
