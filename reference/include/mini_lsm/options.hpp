@@ -30,18 +30,22 @@ struct SimpleLeveledCompactionOptions {
 };
 
 /// Tiered compaction (week 2 day 3, RocksDB's universal compaction): every flush makes a new tier
-/// (a sorted run), and compactions merge adjacent tiers.
+/// (a sorted run), and compactions merge adjacent tiers. Sizes are in bytes; the rules are in
+/// TieredCompactionController and the chapter page.
 struct TieredCompactionOptions {
-  /// Compaction starts once there are at least this many tiers.
+  /// Compaction starts once there are at least this many tiers (values below 2 count as 2), and
+  /// a run-count compaction leaves one tier fewer.
   std::size_t num_tiers = 3;
-  /// Merge every tier when the tiers above the last one hold more than this percentage of the
+  /// Merge every tier when the tiers above the last one hold at least this percentage of the
   /// last one's bytes.
   std::size_t max_size_amplification_percent = 200;
-  /// Percentage of slack when the newest tiers are compared with the next one (see the chapter).
+  /// Percentage of slack of a size-ratio compaction: the next tier joins the newest ones while
+  /// it holds at most (100 + size_ratio) % of their bytes together.
   std::size_t size_ratio = 1;
-  /// Fewest tiers a size-ratio compaction merges.
+  /// Fewest tiers a size-ratio compaction merges (values below 2 count as 2).
   std::size_t min_merge_width = 2;
-  /// Most tiers a size-ratio or run-count compaction merges; 0 means no limit.
+  /// Most tiers a size-ratio or run-count compaction merges (values below 2 count as 2); 0 means
+  /// no limit. A space-amplification compaction always merges every tier.
   std::size_t max_merge_width = 0;
 };
 
