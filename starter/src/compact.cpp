@@ -8,6 +8,7 @@
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/merge_iterator.hpp"
+#include "mini_lsm/sync_point.hpp"
 
 namespace mini_lsm {
 
@@ -49,6 +50,8 @@ bool LsmStorage::compact_once() {
 
 void LsmStorage::install_compaction(const CompactionTask& task,
                                     const std::vector<std::shared_ptr<SsTable>>& output) {
+  sync_point::reach(sync_point::kBeforeCompactionInstall,
+                    std::holds_alternative<FullCompactionTask>(task) ? "full" : "background");
   // TODO(w2d1): under state_change_mutex_, copy the current state, add the output SSTs to its
   //   sstables, apply the result (apply_full_compaction() for a full compaction, else the
   //   controller's apply_result()), erase the removed SSTs from sstables and publish(); then,
@@ -68,8 +71,11 @@ void LsmStorage::remove_unpublished(
 }
 
 void LsmStorage::remove_sstable_files(const std::vector<std::size_t>& ids) {
-  for (const std::size_t id : ids) {
-    fs_->remove(sst_path(id));
+  // `ids` lists newer data first. Removing the oldest first means that a crash part-way leaves
+  // only newer inputs behind: a leftover tombstone can hide a value, but a leftover value never
+  // reappears because the tombstone above it was removed first.
+  for (auto id = ids.rbegin(); id != ids.rend(); ++id) {
+    fs_->remove(sst_path(*id));
   }
   if (!ids.empty()) {
     fs_->sync_directory(path_);

@@ -31,6 +31,8 @@ std::shared_ptr<SsTable> SsTable::create_meta_only(std::size_t id, std::uint64_t
   auto table = std::make_shared<SsTable>(
       OpenKey{}, id, nullptr,
       FileObject::without_data(std::to_string(id) + ".sst (metadata only)", file_size));
+  // One block spanning the whole range, so that a reader finds a block to read and fails there.
+  table->block_meta_.push_back(BlockMeta{0, first_key, last_key});
   table->first_key_ = std::move(first_key);
   table->last_key_ = std::move(last_key);
   return table;

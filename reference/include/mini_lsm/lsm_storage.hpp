@@ -159,7 +159,8 @@ class LsmStorage {
   bool flushes_make_tiers() const {
     return compaction_controller_ && !compaction_controller_->flush_to_l0();
   }
-  // Deletes the files of `ids`, then fsyncs the directory.
+  // Deletes the files of `ids` (newer data first, as in a task), oldest first, then fsyncs the
+  // directory.
   void remove_sstable_files(const std::vector<std::size_t>& ids);
   // The compaction thread (week 2 day 2): after each flush, compact_once() until the controller
   // has nothing to do.

@@ -41,4 +41,9 @@ inline constexpr std::string_view kSkipListInsert = "SkipList::insert";
 /// whether to freeze it; the detail is the key.
 inline constexpr std::string_view kAfterMemtableWrite = "LsmStorage::write:after_memtable_write";
 
+/// In a compaction (full or background), after its new SSTs are written and before it takes the
+/// state-change mutex to install them; the detail is "full" or "background".
+inline constexpr std::string_view kBeforeCompactionInstall =
+    "LsmStorage::compaction:before_install";
+
 }  // namespace mini_lsm::sync_point

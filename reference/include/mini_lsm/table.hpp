@@ -59,9 +59,9 @@ class SsTable {
   static std::shared_ptr<SsTable> open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file);
 
-  /// An SST known by its metadata alone: its size and key range, no blocks, no filter (reading a
-  /// block throws InvalidArgument). Compaction controllers need nothing more, so the compaction
-  /// simulator and the controller tests build their trees from these.
+  /// An SST known by its metadata alone: its size and key range, no filter, and one block that
+  /// cannot be read (reading it throws InvalidArgument). Compaction controllers need nothing
+  /// more, so the compaction simulator and the controller tests build their trees from these.
   static std::shared_ptr<SsTable> create_meta_only(std::size_t id, std::uint64_t file_size,
                                                    std::string first_key, std::string last_key);
 
