@@ -177,8 +177,10 @@ class Chart {
   void print(std::ostream& out) const {
     const std::uint64_t unit = scale();
     const std::vector<std::size_t> widths = column_widths(unit);
-    out << "levels over time (one # = " << format_bytes(unit) << ", "
-        << (unit == flushed_sst_bytes_ ? "a flushed SST" : "rounded up") << "; . = empty)\n";
+    const std::uint64_t ssts = unit / std::max<std::uint64_t>(flushed_sst_bytes_, 1);
+    out << "levels over time: one # per " << format_bytes(unit) << " ("
+        << (ssts == 1 ? "a flushed SST" : std::to_string(ssts) + " flushed SSTs")
+        << "), rounded up; . = empty\n";
     std::vector<std::string> header;
     for (std::size_t column = 0; column < widths.size(); ++column) {
       header.push_back(name(column));
