@@ -35,7 +35,9 @@ using mini_lsm::Level;
 using mini_lsm::LsmState;
 
 // More tasks than this after one flush means the controller keeps proposing work forever.
-constexpr std::size_t kMaxTasksPerStep = 10'000;
+constexpr std::size_t kMaxTasksPerStep = 1'000;
+// The most task lines one step prints; a looping controller's others are only counted.
+constexpr std::size_t kMaxPrintedTasks = 50;
 // A level with more SSTs than this is listed as its first ids, "...", and its last id.
 constexpr std::size_t kMaxListedIds = 8;
 // The widest bar of the chart, in characters; bigger levels share a coarser scale.
@@ -259,6 +261,55 @@ class Chart {
 
 // ---- The run ------------------------------------------------------------------------------------
 
+// Prints the tasks of one step, one line each. A controller that loops would print a thousand
+// lines, so a task repeated right after itself is printed once with a count, and after
+// kMaxPrintedTasks lines the rest are only counted.
+class TaskPrinter {
+ public:
+  explicit TaskPrinter(std::ostream& out) : out_(out) {}
+
+  void add(const std::string& line) {
+    if (line == previous_) {
+      ++repeats_;
+      return;
+    }
+    print_repeats();
+    previous_ = line;
+    print("  compact " + line);
+  }
+
+  // Prints what is still counted; call it once the step is over, also when it failed.
+  void finish() {
+    print_repeats();
+    if (unprinted_ > 0) {
+      out_ << "  ... and " << unprinted_ << " more\n";
+    }
+  }
+
+ private:
+  void print(const std::string& line) {
+    if (printed_ < kMaxPrintedTasks) {
+      out_ << line << '\n';
+      ++printed_;
+    } else {
+      ++unprinted_;
+    }
+  }
+
+  void print_repeats() {
+    if (repeats_ > 0) {
+      print("  (the same task " + std::to_string(repeats_) + " more times)");
+      repeats_ = 0;
+    }
+  }
+
+  std::ostream& out_;
+  std::string previous_;
+  std::size_t repeats_ = 0;
+  std::size_t printed_ = 0;
+  std::size_t unprinted_ = 0;
+};
+
 // Flushes once, then runs the controller's tasks until it has none, printing each one (unless
 // `quiet`). Throws what the controller throws.
 void run_step(CompactionSimulation& simulation, std::size_t step, bool quiet, std::ostream& out) {
@@ -266,17 +317,22 @@ void run_step(CompactionSimulation& simulation, std::size_t step, bool quiet, st
   if (!quiet) {
     out << "step " << step << ": flush SST " << flushed << '\n';
   }
-  std::size_t tasks = 0;
-  while (const auto task = simulation.step()) {
-    if (!quiet) {
-      out << "  compact " << mini_lsm::describe(*task) << '\n';
+  std::ostringstream discarded;
+  TaskPrinter printer(quiet ? discarded : out);
+  try {
+    for (std::size_t tasks = 1; const auto task = simulation.step(); ++tasks) {
+      printer.add(mini_lsm::describe(*task));
+      if (tasks >= kMaxTasksPerStep) {
+        throw mini_lsm::InvalidArgument("the controller still proposes tasks after " +
+                                        std::to_string(kMaxTasksPerStep) +
+                                        " compactions in a row: does it loop on the same task?");
+      }
     }
-    if (++tasks >= kMaxTasksPerStep) {
-      throw mini_lsm::InvalidArgument("the controller still proposes tasks after " +
-                                      std::to_string(kMaxTasksPerStep) +
-                                      " compactions in a row: does it loop on the same task?");
-    }
+  } catch (const std::exception&) {
+    printer.finish();
+    throw;
   }
+  printer.finish();
 }
 
 void print_levels(const LsmState& state, bool tiered, std::ostream& out) {

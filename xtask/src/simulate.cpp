@@ -41,14 +41,21 @@ std::string plural(std::size_t count, const std::string& noun) {
   return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
 }
 
+// A step of a tiered tree that never compacts lists a tier per flush: beyond this many lines,
+// one side of a difference is cut short.
+constexpr std::size_t kMaxShownLines = 40;
+
 // One side of a difference: its label, then its lines indented.
 std::string show_side(std::string_view label, const SimulationBlock* block) {
   std::string text = "  " + std::string(label) + ":\n";
   if (block == nullptr) {
     return text + "    (nothing: this run ended earlier)\n";
   }
-  for (const auto& line : block->lines) {
-    text += "    " + line + "\n";
+  for (std::size_t index = 0; index < block->lines.size(); ++index) {
+    if (index == kMaxShownLines) {
+      return text + "    ... and " + plural(block->lines.size() - index, "more line") + "\n";
+    }
+    text += "    " + block->lines[index] + "\n";
   }
   return text;
 }

@@ -126,6 +126,18 @@ TEST_CASE("differing headers and summaries are named as such", "[xtask][simulate
             .text.starts_with("first difference in the summary, after every step agreed:\n"));
 }
 
+TEST_CASE("a long step is cut short when shown", "[xtask][simulate]") {
+  std::string long_step = "step 1: flush SST 1\n";
+  for (int tier = 100; tier > 0; --tier) {
+    long_step += "  tier " + std::to_string(tier) + "  1 SST\n";
+  }
+  const auto verdict = compare_simulations("mine/", long_step, kStep1);
+  CHECK_FALSE(verdict.identical);
+  CHECK(verdict.text.find("    ... and 61 more lines\n  reference/:\n") != std::string::npos);
+  CHECK(verdict.text.find("tier 62  1 SST") != std::string::npos);  // the 40th line
+  CHECK(verdict.text.find("tier 61  1 SST") == std::string::npos);
+}
+
 TEST_CASE("--chart is taken out of the simulator's arguments and remembered", "[xtask][simulate]") {
   bool chart = false;
   CHECK(without_chart_flag({"--steps", "5", "--chart", "--seed", "2"}, chart) ==
