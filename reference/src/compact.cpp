@@ -122,8 +122,9 @@ AppliedCompaction LsmStorage::apply_full_compaction(const LsmState& state,
 
 void LsmStorage::force_full_compaction() {
   // @lesson w2d1 LsmStorage::force_full_compaction: one compaction at a time
-  //   (compaction_serial_mutex_); make the full_compaction_task() of the current state, compact()
-  //   it without any other lock, then install_compaction()
+  //   (compaction_serial_mutex_); throw InvalidArgument when the tree has no level to compact into
+  //   (no levels and flushes do not make tiers); make the full_compaction_task() of the current
+  //   state, compact() it without any other lock, then install_compaction()
   const std::lock_guard one_compaction_at_a_time(compaction_serial_mutex_);
   if (state()->levels.empty() && !flushes_make_tiers()) {
     throw InvalidArgument("this tree has no level below L0 to compact into (max_levels is 0)");

@@ -36,7 +36,8 @@ AppliedCompaction LsmStorage::apply_full_compaction(const LsmState& state,
 }
 
 void LsmStorage::force_full_compaction() {
-  // TODO(w2d1): one compaction at a time (compaction_serial_mutex_); make the
+  // TODO(w2d1): one compaction at a time (compaction_serial_mutex_); throw InvalidArgument when the
+  //   tree has no level to compact into (no levels and flushes do not make tiers); make the
   //   full_compaction_task() of the current state, compact() it without any other lock, then
   //   install_compaction()
   throw ::mini_lsm::NotImplemented("w2d1", "LsmStorage::force_full_compaction");
