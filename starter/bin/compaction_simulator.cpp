@@ -14,7 +14,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -351,9 +350,9 @@ void print_levels(const LsmState& state, bool tiered, std::ostream& out) {
 }
 
 void print_summary(const CompactionSimulation& simulation, std::size_t steps, std::ostream& out) {
-  out << "summary after " << steps << " steps:\n"
-      << std::fixed << std::setprecision(2) << "  write amplification  "
-      << simulation.write_amplification() << '\n'
+  out << "summary after " << steps << (steps == 1 ? " step:\n" : " steps:\n") << std::fixed
+      << std::setprecision(2) << "  write amplification  " << simulation.write_amplification()
+      << '\n'
       << "  space amplification  " << simulation.space_amplification() << '\n'
       << "  sorted runs          " << simulation.sorted_runs() << '\n'
       << "  compactions          " << simulation.compactions() << '\n';
