@@ -287,17 +287,32 @@ TEST_CASE("a failed background compaction changes nothing and its error sticks",
   }
 }
 
-TEST_CASE("close() stops the compaction thread and later flushes start no compaction",
+TEST_CASE("close() waits for a running background compaction to finish before it returns",
           "[w2d2][compaction-thread]") {
   TempDir dir;
   Model model;
   {
     auto engine = LsmStorage::open(dir.path() / "db", day2_options(true));
+    ParkedThread parked(mini_lsm::sync_point::kBeforeCompactionInstall, "background");
     flush_keys(*engine, model, 0, 40, "a");
-    engine->close();
-    CHECK(engine->state()->l0_sstables.size() == 1);
+    flush_keys(*engine, model, 20, 40, "b");
+    // The compaction thread takes L0 -> L1 and stops just before installing it.
+    const std::future<void> never = std::async(std::launch::deferred, [] {});
+    if (!parked.wait_until_parked(never, std::chrono::seconds(10))) {
+      FAIL(
+          "week 2 day 2: the compaction thread (LsmStorage::compaction_loop, started by the "
+          "constructor) never ran the L0 -> L1 compaction");
+    }
+    auto closing = std::async(std::launch::async, [&] { engine->close(); });
+    // A close() that left the thread running would return now, with a compaction still to come.
+    CHECK(closing.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
+    parked.release();
+    closing.get();
+    const auto state = engine->state();
+    CHECK(state->l0_sstables.empty());  // the compaction was installed before close() returned
+    CHECK_FALSE(state->levels[0].sst_ids.empty());
   }
-  auto engine = LsmStorage::open(dir.path() / "db", day2_options(true));
+  auto engine = LsmStorage::open(dir.path() / "db", day2_options(false));
   check_model(*engine, model);
 }
 

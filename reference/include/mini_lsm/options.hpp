@@ -30,30 +30,40 @@ struct SimpleLeveledCompactionOptions {
 };
 
 /// Tiered compaction (week 2 day 3, RocksDB's universal compaction): every flush makes a new tier
-/// (a sorted run), and compactions merge adjacent tiers.
+/// (a sorted run), and compactions merge adjacent tiers. Sizes are in bytes; the rules are in
+/// TieredCompactionController and the chapter page.
 struct TieredCompactionOptions {
-  /// Compaction starts once there are at least this many tiers.
+  /// Compaction starts once there are at least this many tiers (values below 2 count as 2), and
+  /// a run-count compaction leaves one tier fewer.
   std::size_t num_tiers = 3;
-  /// Merge every tier when the tiers above the last one hold more than this percentage of the
+  /// Merge every tier when the tiers above the last one hold at least this percentage of the
   /// last one's bytes.
   std::size_t max_size_amplification_percent = 200;
-  /// Percentage of slack when the newest tiers are compared with the next one (see the chapter).
+  /// Percentage of slack of a size-ratio compaction: the next tier joins the newest ones while
+  /// it holds at most (100 + size_ratio) % of their bytes together.
   std::size_t size_ratio = 1;
-  /// Fewest tiers a size-ratio compaction merges.
+  /// Fewest tiers a size-ratio compaction merges (values below 2 count as 2).
   std::size_t min_merge_width = 2;
-  /// Most tiers a size-ratio or run-count compaction merges; 0 means no limit.
+  /// Most tiers a size-ratio or run-count compaction merges (values below 2 count as 2); 0 means
+  /// no limit. A space-amplification compaction always merges every tier.
   std::size_t max_merge_width = 0;
 };
 
-/// Leveled compaction (week 2 day 4, LevelDB and RocksDB): a target size per level.
+/// Leveled compaction (week 2 day 4, LevelDB and RocksDB with dynamic level bytes): levels
+/// L1..L<max_levels> below L0, each with a target size in bytes computed from the last level's
+/// size (see LeveledCompactionController::target_sizes()).
 struct LeveledCompactionOptions {
-  /// Each level's target is this many times the target of the level above it.
+  /// Going up from the last level, each level's target is the target of the level below it
+  /// divided by this (rounded down). At least 1.
   std::size_t level_size_multiplier = 10;
-  /// L0 is compacted into the base level once it holds at least this many SSTs.
+  /// L0 is compacted, all of it, into the base level once it holds at least this many SSTs (and
+  /// at least one).
   std::size_t level0_file_num_compaction_trigger = 4;
-  /// Number of levels below L0.
+  /// Number of levels below L0; 0 means none (L0 only, never compacted).
   std::size_t max_levels = 4;
-  /// The target size of the base level (the highest non-empty level), in bytes.
+  /// The smallest target of the last level, in bytes; a level above it gets a non-zero target
+  /// only while the level below it has a target above this. The base level, where L0 goes, is
+  /// the highest level with a non-zero target: the last one while the tree is small.
   std::size_t base_level_size_bytes = std::size_t{10} << 20;
 };
 
