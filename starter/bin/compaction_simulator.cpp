@@ -68,6 +68,17 @@ std::string format_bytes(std::uint64_t bytes) {
   return text.str();
 }
 
+// An option's byte count as it was most likely written: "10 MiB" for 10 << 20, else in bytes.
+std::string format_option_bytes(std::uint64_t bytes) {
+  if (bytes != 0 && bytes % (std::uint64_t{1} << 20) == 0) {
+    return std::to_string(bytes >> 20) + " MiB";
+  }
+  if (bytes != 0 && bytes % (std::uint64_t{1} << 10) == 0) {
+    return std::to_string(bytes >> 10) + " KiB";
+  }
+  return std::to_string(bytes) + " B";
+}
+
 // "[4 5 6]", or "[4 5 6 ... 19]" for a long list.
 std::string format_ids(const std::vector<std::size_t>& ids) {
   std::string text = "[";
@@ -141,7 +152,7 @@ std::string describe_options(const mini_lsm::CompactionOptions& options) {
       text << "leveled compaction (level size multiplier " << options.leveled.level_size_multiplier
            << ", L0 trigger " << options.leveled.level0_file_num_compaction_trigger
            << " SSTs, max levels " << options.leveled.max_levels << ", base level "
-           << format_bytes(options.leveled.base_level_size_bytes) << ")";
+           << format_option_bytes(options.leveled.base_level_size_bytes) << ")";
       break;
     case mini_lsm::CompactionStrategy::kNone:
       text << "no compaction";
