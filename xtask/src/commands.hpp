@@ -51,6 +51,13 @@ int verify_chapters(const Repo& repo);
 /// checkpoint and runs that chapter's tests; fails when a chapter catches under `min_percent`.
 int mutants(const Repo& repo, const std::string& chapter, int min_percent);
 
+// cmd_simulate.cpp
+/// Builds compaction-simulator from `tree` and from the reference, runs both as
+/// `compaction-simulator <strategy> <simulator_args...>` and compares them step by step; exit
+/// code 0 when they agree on every step.
+int simulate(const Repo& repo, const std::string& tree, const std::string& strategy,
+             const std::vector<std::string>& simulator_args);
+
 // cmd_doctor.cpp
 int doctor(const Repo& repo);
 

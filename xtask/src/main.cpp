@@ -82,6 +82,9 @@ void check_command_line(const CLI::App& app, int argc, char** argv) {
   if (!command) {
     throw xtask::UsageError(xtask::unknown_command_message(args[*index], commands));
   }
+  if (command->get_allow_extras()) {
+    return;  // its extra options go to another program, which checks them
+  }
   auto options = options_of(*command);
   std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(*index) + 1, args.end());
   auto known = options;
@@ -151,6 +154,39 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"address", "thread"}));
   test->callback(
       [&] { action = [&](const Repo& r) { return xtask::test(r, filter, test_tree, sanitize); }; });
+
+  std::string strategy;
+  auto* simulate = app.add_subcommand(
+      "simulate", "Run your compaction controller side by side with the reference's");
+  simulate->footer(
+      "Builds compaction-simulator from the tree (build/test-<tree>) and from reference/\n"
+      "(build/reference), runs both with the same arguments and compares them step by step: a\n"
+      "step flushes one SST of random keys, runs the controller's tasks until it has none, then\n"
+      "lists the levels. Prints \"identical for N steps\", or the first step where they differ\n"
+      "with both sides of it. Exit code 0 when identical, 1 when they differ.\n"
+      "\n"
+      "Simulator flags, after the strategy (the controller's default from options.hpp otherwise):\n"
+      "  any strategy  --steps N (20), --seed S (1), --key-space K (100000),\n"
+      "                --keys-per-sst M (1000), --bytes-per-key B (100),\n"
+      "                --chart (after the comparison, draw both trees' levels over time)\n"
+      "  simple        --size-ratio-percent, --level0-file-num-compaction-trigger, --max-levels\n"
+      "  tiered        --num-tiers, --max-size-amplification-percent, --size-ratio,\n"
+      "                --min-merge-width, --max-merge-width\n"
+      "  leveled       --level-size-multiplier, --level0-file-num-compaction-trigger,\n"
+      "                --max-levels, --base-level-size-bytes\n"
+      "Example: ./x simulate leveled --steps 200 --base-level-size-bytes 1000000 --chart\n"
+      "The simulator alone: build/reference/compaction-simulator <strategy> --help");
+  simulate->add_option("strategy", strategy, "the controller: simple, tiered or leveled")
+      ->required()
+      ->check(CLI::IsMember({"simple", "tiered", "leveled"}));
+  simulate->add_option("--tree", tree, "starter, reference or a directory holding a tree")
+      ->capture_default_str();
+  simulate->allow_extras();
+  simulate->callback([&, simulate] {
+    action = [&, simulate](const Repo& r) {
+      return xtask::simulate(r, tree, strategy, simulate->remaining());
+    };
+  });
 
   auto* doctor =
       app.add_subcommand("doctor", "Show which tools are installed and how to add the rest");
