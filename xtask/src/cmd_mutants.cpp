@@ -3,10 +3,15 @@
 // day's tests need that day's code; this proves that they notice when that code is wrong.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "build.hpp"
 #include "commands.hpp"
@@ -23,6 +28,11 @@ namespace {
 // A mutant whose tests ran longer than this is counted as caught (a hang is a failure), so the
 // whole run stays bounded even when a bug makes a test wait forever.
 constexpr int kTestTimeoutSeconds = 20;
+
+// Chapters are tried by this many workers at once, each in its own tree and build folder. A
+// mutant costs one compile of one file, a link and a short test run, mostly on one core, so two
+// workers keep both cores of a small machine busy and halve the run.
+constexpr std::size_t kWorkers = 2;
 
 std::vector<Mutant> load_mutants(const Repo& repo) {
   std::vector<Mutant> all;
@@ -93,17 +103,18 @@ Outcome try_mutant(const Mutant& mutant, const fs::path& tree, const fs::path& b
   return outcome;
 }
 
+// Tries the mutants of one chapter in `work_dir` (its tree/ and build/), reporting on `out`.
 std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
                                  const std::vector<const Mutant*>& mutants,
-                                 std::optional<Chapter> previous) {
+                                 std::optional<Chapter> previous, const fs::path& work_dir,
+                                 std::ostream& out) {
   const std::vector<RenderedFile> files = render_reference(repo, chapter);
   const std::vector<RenderedFile> before = render_reference(repo, previous);
   for (const Mutant* mutant : mutants) {
     check_belongs_to_chapter(*mutant, files, before);
   }
-  EngineBuild build{.build_dir = repo.build_dir("mutants") / "build",
-                    .tree = repo.build_dir("mutants") / "tree",
-                    .tests = repo.tests()};
+  EngineBuild build{
+      .build_dir = work_dir / "build", .tree = work_dir / "tree", .tests = repo.tests()};
   if (auto problem = out_dir_problem(repo, build.tree)) {
     throw UsageError(*problem);
   }
@@ -119,17 +130,57 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
   std::vector<Outcome> outcomes;
   for (std::size_t index = 0; index < mutants.size(); ++index) {
     const Mutant& mutant = *mutants[index];
-    std::cout << "  " << chapter.id() << " " << index + 1 << "/" << mutants.size() << " "
-              << mutant.name << ": " << std::flush;
+    out << "  " << chapter.id() << " " << index + 1 << "/" << mutants.size() << " " << mutant.name
+        << ": " << std::flush;
     outcomes.push_back(
         try_mutant(mutant, build.tree, build.build_dir, find_file(files, mutant).content));
     const Outcome& outcome = outcomes.back();
-    std::cout << (outcome.verdict == Verdict::caught     ? "caught"
-                  : outcome.verdict == Verdict::survived ? "SURVIVED"
-                                                         : "INVALID (" + outcome.detail + ")")
-              << "\n";
+    out << (outcome.verdict == Verdict::caught     ? "caught"
+            : outcome.verdict == Verdict::survived ? "SURVIVED"
+                                                   : "INVALID (" + outcome.detail + ")")
+        << "\n";
   }
   return outcomes;
+}
+
+// One chapter's share of the run.
+struct ChapterJob {
+  Chapter chapter;
+  std::optional<Chapter> previous;
+  std::vector<const Mutant*> mutants;
+  std::vector<Outcome> outcomes;
+  std::exception_ptr error;
+};
+
+// Runs every job on up to kWorkers threads. With one worker the progress of each mutant is
+// printed as it happens; with more, each chapter's report is printed whole when it ends, so
+// that the lines of two chapters never interleave.
+void run_jobs(const Repo& repo, std::vector<ChapterJob>& jobs) {
+  const std::size_t workers = std::min(kWorkers, jobs.size());
+  std::atomic<std::size_t> next_job{0};
+  std::mutex print;
+  const auto work = [&](std::size_t worker) {
+    const fs::path work_dir =
+        repo.build_dir(worker == 0 ? "mutants" : "mutants-" + std::to_string(worker + 1));
+    for (std::size_t index = next_job++; index < jobs.size(); index = next_job++) {
+      ChapterJob& job = jobs[index];
+      std::ostringstream buffered;
+      std::ostream& out = workers == 1 ? std::cout : buffered;
+      out << "mutants of " << job.chapter.id() << ": " << job.mutants.size() << "\n";
+      try {
+        job.outcomes = run_chapter(repo, job.chapter, job.mutants, job.previous, work_dir, out);
+      } catch (...) {
+        job.error = std::current_exception();
+      }
+      const std::lock_guard lock(print);
+      std::cout << buffered.str() << std::flush;
+    }
+  };
+  std::vector<std::jthread> threads;
+  for (std::size_t worker = 1; worker < workers; ++worker) {
+    threads.emplace_back(work, worker);
+  }
+  work(0);
 }
 
 std::string percent(int part, int whole) {
@@ -153,28 +204,35 @@ int mutants(const Repo& repo, const std::string& only_chapter, int min_percent) 
   bool below_goal = false;
   std::optional<Chapter> previous;
   const auto start = std::chrono::steady_clock::now();
+  std::vector<ChapterJob> jobs;
   for (const Chapter chapter : chapters) {
-    std::vector<const Mutant*> of_chapter;
-    for (const Mutant& mutant : all) {
-      if (mutant.chapter == chapter) {
-        of_chapter.push_back(&mutant);
-      }
-    }
-    if ((!wanted || *wanted == chapter)) {
-      std::cout << "mutants of " << chapter.id() << ": " << of_chapter.size() << "\n";
-      int caught = 0;
-      for (const Outcome& outcome : run_chapter(repo, chapter, of_chapter, previous)) {
-        caught += outcome.verdict == Verdict::caught ? 1 : 0;
-        if (outcome.verdict != Verdict::caught) {
-          failures.push_back(outcome);
+    if (!wanted || *wanted == chapter) {
+      ChapterJob job{chapter, previous, {}, {}, nullptr};
+      for (const Mutant& mutant : all) {
+        if (mutant.chapter == chapter) {
+          job.mutants.push_back(&mutant);
         }
       }
-      const int total = static_cast<int>(of_chapter.size());
-      below_goal = below_goal || total == 0 || caught * 100 < min_percent * total;
-      table.push_back(
-          {chapter.id(), std::to_string(total), std::to_string(caught), percent(caught, total)});
+      jobs.push_back(std::move(job));
     }
     previous = chapter;
+  }
+  run_jobs(repo, jobs);
+  for (const ChapterJob& job : jobs) {
+    if (job.error) {
+      std::rethrow_exception(job.error);
+    }
+    int caught = 0;
+    for (const Outcome& outcome : job.outcomes) {
+      caught += outcome.verdict == Verdict::caught ? 1 : 0;
+      if (outcome.verdict != Verdict::caught) {
+        failures.push_back(outcome);
+      }
+    }
+    const int total = static_cast<int>(job.mutants.size());
+    below_goal = below_goal || total == 0 || caught * 100 < min_percent * total;
+    table.push_back(
+        {job.chapter.id(), std::to_string(total), std::to_string(caught), percent(caught, total)});
   }
   if (wanted && table.size() == 1) {
     throw UsageError("no chapter " + wanted->id() + " in tests/: " + describe_chapters(chapters));
