@@ -42,7 +42,7 @@ Block Block::decode(std::string bytes, std::string_view file, std::uint64_t file
   // @lesson w1d3 Block::decode: read the entry count (last u32) and the offsets before it, checking
   //   that they fit, start at 0 and ascend; keep the rest as data_, then decode_entry() every entry
   //   once, checking that the keys ascend, so that bad bytes throw here and nowhere else; remember
-  //   `file` and `file_offset` for entry()
+  //   `file` and `file_offset` for read_entry()
   if (bytes.size() < kCountSize) {
     throw Corruption(std::string(file), file_offset, "a block needs at least 4 bytes");
   }
@@ -72,17 +72,19 @@ Block Block::decode(std::string bytes, std::string_view file, std::uint64_t file
   const auto entry_end = [&](std::size_t index) {
     return index + 1 < offsets.size() ? offsets[index + 1] : bytes.size();
   };
-  std::string first_key = decode_entry(bytes, 0, entry_end(0), {}, file, file_offset).key;
-  std::string previous_key = first_key;
+  // Two entries that trade places after each comparison, so that their keys' buffers are reused.
+  BlockEntry previous;
+  BlockEntry entry;
+  decode_entry(bytes, 0, entry_end(0), {}, file, file_offset, previous);
+  std::string first_key = previous.key;
   for (std::size_t index = 1; index < offsets.size(); ++index) {
-    std::string key =
-        decode_entry(bytes, offsets[index], entry_end(index), first_key, file, file_offset).key;
-    if (key <= previous_key) {
+    decode_entry(bytes, offsets[index], entry_end(index), first_key, file, file_offset, entry);
+    if (entry.key <= previous.key) {
       throw Corruption(std::string(file), file_offset + offsets[index],
                        "entry " + std::to_string(index) + " of the block is not above entry " +
                            std::to_string(index - 1) + ": keys must ascend");
     }
-    previous_key = std::move(key);
+    std::swap(previous, entry);
   }
   Block block(std::move(bytes), std::move(offsets), std::move(first_key));
   block.file_ = file;
@@ -92,26 +94,32 @@ Block Block::decode(std::string bytes, std::string_view file, std::uint64_t file
 }
 
 BlockEntry Block::entry(std::size_t index) const {
-  // @lesson w1d3 Block::entry: decode_entry() between offsets_[index] and the next offset (or the
-  //   end of data_), naming file_ at file_offset_
+  BlockEntry entry;
+  read_entry(index, entry);
+  return entry;
+}
+
+void Block::read_entry(std::size_t index, BlockEntry& entry) const {
+  // @lesson w1d3 Block::read_entry: decode_entry() between offsets_[index] and the next offset (or
+  //   the end of data_) into `entry`, naming file_ at file_offset_
   const std::size_t end = index + 1 < offsets_.size() ? offsets_[index + 1] : data_.size();
-  return decode_entry(data_, offsets_.at(index), end, first_key_, file_, file_offset_);
+  decode_entry(data_, offsets_.at(index), end, first_key_, file_, file_offset_, entry);
   // @lesson end
 }
 
-BlockEntry Block::decode_entry(std::string_view data, std::size_t begin, std::size_t end,
-                               std::string_view first_key, std::string_view file,
-                               std::uint64_t file_offset) {
+void Block::decode_entry(std::string_view data, std::size_t begin, std::size_t end,
+                         std::string_view first_key, std::string_view file,
+                         std::uint64_t file_offset, BlockEntry& entry) {
   // @lesson w1d3 Block::decode_entry: with a ByteReader over data[begin, end): key_len (u16), key,
-  //   value_len (u32), value; the entry must fill its range exactly
+  //   value_len (u32), value, into `entry` (assign() the key, reusing its buffer); the entry must
+  //   fill its range exactly
   //| ByteReader reader(data.substr(begin, end - begin), file, file_offset + begin);
   //| const std::uint16_t key_length = reader.u16();
-  //| BlockEntry entry{std::string(reader.take(key_length)), {}};
+  //| entry.key.assign(reader.take(key_length));
   //| entry.value = reader.take(reader.u32());
   //| if (reader.remaining() != 0) {
   //|   reader.fail(std::to_string(reader.remaining()) + " stray bytes after an entry");
   //| }
-  //| return entry;
   // @lesson w1d7 replaces: the key is its first `overlap` bytes shared with first_key, then the
   //   rest
   ByteReader reader(data.substr(begin, end - begin), file, file_offset + begin);
@@ -121,14 +129,11 @@ BlockEntry Block::decode_entry(std::string_view data, std::size_t begin, std::si
                 std::to_string(first_key.size()) + " bytes");
   }
   const std::uint16_t rest_length = reader.u16();
-  BlockEntry entry;
-  entry.key.reserve(std::size_t{overlap} + rest_length);
-  entry.key.append(first_key.substr(0, overlap)).append(reader.take(rest_length));
+  entry.key.assign(first_key.substr(0, overlap)).append(reader.take(rest_length));
   entry.value = reader.take(reader.u32());
   if (reader.remaining() != 0) {
     reader.fail(std::to_string(reader.remaining()) + " stray bytes after an entry");
   }
-  return entry;
   // @lesson end
 }
 
@@ -236,9 +241,13 @@ void BlockIterator::seek_to_key(std::string_view key) {
 
 void BlockIterator::seek_to_index(std::size_t index) {
   // @lesson w1d3 BlockIterator::seek_to_index: remember the index and, when it names an entry,
-  //   decode it into current_
+  //   read_entry() it into current_ (which reuses its key's buffer); else clear current_
   index_ = index;
-  current_ = is_valid() ? block_->entry(index) : BlockEntry{};
+  if (is_valid()) {
+    block_->read_entry(index, current_);
+  } else {
+    current_ = BlockEntry{};
+  }
   // @lesson end
 }
 

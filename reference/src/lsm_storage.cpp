@@ -104,10 +104,11 @@ std::unique_ptr<StorageIterator> level_iterator_from(const LsmState& snapshot, c
   return std::make_unique<SstConcatIterator>(std::move(iterator));
 }
 
-// The value (maybe a tombstone) `key` has in `table`, if the table holds it.
+// The value (maybe a tombstone) `key` has in `table`, if the table holds it. `key_hash` is
+// Bloom::hash(key), computed once by the caller for all the SSTs it asks.
 std::optional<std::string> get_from_sstable(const std::shared_ptr<const SsTable>& table,
-                                            std::string_view key) {
-  if (!table->may_contain(key)) {
+                                            std::string_view key, std::uint32_t key_hash) {
+  if (!table->may_contain(key, key_hash)) {
     return std::nullopt;
   }
   const auto found = SsTableIterator::create_and_seek_to_key(table, key);
@@ -120,14 +121,14 @@ std::optional<std::string> get_from_sstable(const std::shared_ptr<const SsTable>
 // The value (maybe a tombstone) `key` has in the sorted run `level`: only the one SST whose range
 // can hold it is read, found by binary search.
 std::optional<std::string> get_from_level(const LsmState& snapshot, const Level& level,
-                                          std::string_view key) {
+                                          std::string_view key, std::uint32_t key_hash) {
   const auto table = std::partition_point(
       level.sst_ids.begin(), level.sst_ids.end(),
       [&](std::size_t id) { return snapshot.sstables.at(id)->last_key() < key; });
   if (table == level.sst_ids.end()) {
     return std::nullopt;
   }
-  return get_from_sstable(snapshot.sstables.at(*table), key);
+  return get_from_sstable(snapshot.sstables.at(*table), key, key_hash);
 }
 
 }  // namespace
@@ -199,18 +200,21 @@ std::optional<std::string> LsmStorage::get(std::string_view key) const {
   //| }
   //| return value;
   // @lesson w2d1 replaces: after L0, search the levels top down; in each (a sorted run) only the
-  //   SST whose range can hold the key, found by binary search on last keys
+  //   SST whose range can hold the key, found by binary search on last keys; hash the key once
+  //   (Bloom::hash) for the may_contain(key, key_hash) of every SST
   const std::shared_ptr<const LsmState> snapshot = state();
   std::optional<std::string> value = snapshot->memtable->get(key);
   for (auto frozen = snapshot->imm_memtables.begin();
        !value && frozen != snapshot->imm_memtables.end(); ++frozen) {
     value = (*frozen)->get(key);
   }
+  // Hashed once for the Bloom filters of all the SSTs below, not once per SST.
+  const std::uint32_t key_hash = Bloom::hash(key);
   for (auto id = snapshot->l0_sstables.begin(); !value && id != snapshot->l0_sstables.end(); ++id) {
-    value = get_from_sstable(snapshot->sstables.at(*id), key);
+    value = get_from_sstable(snapshot->sstables.at(*id), key, key_hash);
   }
   for (auto level = snapshot->levels.begin(); !value && level != snapshot->levels.end(); ++level) {
-    value = get_from_level(*snapshot, *level, key);
+    value = get_from_level(*snapshot, *level, key, key_hash);
   }
   if (value && value->empty()) {
     return std::nullopt;  // the newest write was a delete

@@ -66,9 +66,10 @@ bool MergeIterator::is_valid() const {
 void MergeIterator::next() {
   // @lesson w1d2 MergeIterator::next: advance every source that stands on the current key (the
   //   newest and its older duplicates), putting back the ones that stay valid
-  // Copied: advancing the source it came from invalidates the view.
-  const std::string current_key(key());
-  while (!heap_.empty() && current().key() == current_key) {
+  // Copied: advancing the source it came from invalidates the view. Into a member, so that its
+  // buffer is reused from entry to entry instead of allocated for each.
+  current_key_.assign(key());
+  while (!heap_.empty() && current().key() == current_key_) {
     const std::size_t source = pop();
     // Popped before it moves, so if next() throws the heap still only holds valid sources.
     sources_[source]->next();

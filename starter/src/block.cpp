@@ -29,21 +29,28 @@ Block Block::decode(std::string bytes, std::string_view file, std::uint64_t file
   // TODO(w1d3): read the entry count (last u32) and the offsets before it, checking that they fit,
   //   start at 0 and ascend; keep the rest as data_, then decode_entry() every entry once, checking
   //   that the keys ascend, so that bad bytes throw here and nowhere else; remember `file` and
-  //   `file_offset` for entry()
+  //   `file_offset` for read_entry()
   throw ::mini_lsm::NotImplemented("w1d3", "Block::decode");
 }
 
 BlockEntry Block::entry(std::size_t index) const {
-  // TODO(w1d3): decode_entry() between offsets_[index] and the next offset (or the end of data_),
-  //   naming file_ at file_offset_
-  throw ::mini_lsm::NotImplemented("w1d3", "Block::entry");
+  BlockEntry entry;
+  read_entry(index, entry);
+  return entry;
 }
 
-BlockEntry Block::decode_entry(std::string_view data, std::size_t begin, std::size_t end,
-                               std::string_view first_key, std::string_view file,
-                               std::uint64_t file_offset) {
+void Block::read_entry(std::size_t index, BlockEntry& entry) const {
+  // TODO(w1d3): decode_entry() between offsets_[index] and the next offset (or the end of data_)
+  //   into `entry`, naming file_ at file_offset_
+  throw ::mini_lsm::NotImplemented("w1d3", "Block::read_entry");
+}
+
+void Block::decode_entry(std::string_view data, std::size_t begin, std::size_t end,
+                         std::string_view first_key, std::string_view file,
+                         std::uint64_t file_offset, BlockEntry& entry) {
   // TODO(w1d3): with a ByteReader over data[begin, end): key_len (u16), key, value_len (u32),
-  //   value; the entry must fill its range exactly
+  //   value, into `entry` (assign() the key, reusing its buffer); the entry must fill its range
+  //   exactly
   throw ::mini_lsm::NotImplemented("w1d3", "Block::decode_entry");
 }
 
@@ -95,7 +102,8 @@ void BlockIterator::seek_to_key(std::string_view key) {
 }
 
 void BlockIterator::seek_to_index(std::size_t index) {
-  // TODO(w1d3): remember the index and, when it names an entry, decode it into current_
+  // TODO(w1d3): remember the index and, when it names an entry, read_entry() it into current_
+  //   (which reuses its key's buffer); else clear current_
   throw ::mini_lsm::NotImplemented("w1d3", "BlockIterator::seek_to_index");
 }
 

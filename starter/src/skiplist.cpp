@@ -10,8 +10,11 @@ namespace mini_lsm {
 // links it in with a release store; readers follow links with acquire loads, so they see every
 // byte of a node they reach. Nodes and values are never freed while the map lives.
 
-SkipList::Node::Node(std::string_view key, const std::string* value, int height)
-    : value(value), height(height), long_key(key.size() > kInlineKeySize ? key : "") {
+SkipList::Node::Node(std::string_view key, std::string_view value, int height)
+    : value(&first_value),
+      first_value(value),
+      height(height),
+      long_key(key.size() > kInlineKeySize ? key : "") {
   if (key.size() > kInlineKeySize) {
     this->key = long_key;
   } else {
@@ -32,7 +35,7 @@ void SkipList::Iterator::next() {
   node_ = node_->next[0].load(std::memory_order_acquire);
 }
 
-SkipList::SkipList() : head_({}, nullptr, kMaxHeight) {}
+SkipList::SkipList() : head_({}, {}, kMaxHeight) {}
 
 SkipList::Node* SkipList::find_at_or_after(std::string_view key, Node** before) const {
   // head_ is a sentinel smaller than every key, including the empty key.
@@ -64,12 +67,10 @@ int SkipList::random_height() {
 bool SkipList::insert(std::string_view key, std::string_view value) {
   sync_point::reach(sync_point::kSkipListInsert, key);
   std::lock_guard lock(write_mutex_);
-  const std::string* stored_value = &values_.emplace_back(value);
-
   std::array<Node*, kMaxHeight> before{};
   Node* found = find_at_or_after(key, before.data());
   if (found != nullptr && found->key == key) {
-    found->value.store(stored_value, std::memory_order_release);
+    found->value.store(&values_.emplace_back(value), std::memory_order_release);
     return false;
   }
 
@@ -78,7 +79,7 @@ bool SkipList::insert(std::string_view key, std::string_view value) {
   for (int level = old_height; level < height; ++level) {
     before[level] = &head_;
   }
-  Node& node = nodes_.emplace_back(key, stored_value, height);
+  Node& node = nodes_.emplace_back(key, value, height);
   for (int level = 0; level < height; ++level) {
     node.next[level].store(before[level]->next[level].load(std::memory_order_relaxed),
                            std::memory_order_relaxed);

@@ -41,6 +41,9 @@ class Block {
   std::size_t num_entries() const { return offsets_.size(); }
   /// Decodes entry `index` (< num_entries()).
   BlockEntry entry(std::size_t index) const;
+  /// Decodes entry `index` (< num_entries()) into `entry`. Its key is assigned, not made anew, so
+  /// an iterator that reads entry after entry into the same BlockEntry does not allocate for each.
+  void read_entry(std::size_t index, BlockEntry& entry) const;
 
   /// The entry bytes (without offsets) and the offsets, as encode() writes them.
   const std::string& data() const { return data_; }
@@ -51,16 +54,17 @@ class Block {
   friend class BlockBuilder;
   Block(std::string data, std::vector<std::uint32_t> offsets, std::string first_key);
 
-  // Decodes the entry stored in data[begin, end). Keys may be stored relative to `first_key`
-  // (week 1 day 7). Bad bytes throw Corruption naming `file` at `file_offset` + their position.
-  static BlockEntry decode_entry(std::string_view data, std::size_t begin, std::size_t end,
-                                 std::string_view first_key, std::string_view file,
-                                 std::uint64_t file_offset);
+  // Decodes the entry stored in data[begin, end) into `entry`, reusing its key's buffer. Keys may
+  // be stored relative to `first_key` (week 1 day 7). Bad bytes throw Corruption naming `file` at
+  // `file_offset` + their position.
+  static void decode_entry(std::string_view data, std::size_t begin, std::size_t end,
+                           std::string_view first_key, std::string_view file,
+                           std::uint64_t file_offset, BlockEntry& entry);
 
   std::string data_;
   std::vector<std::uint32_t> offsets_;
   std::string first_key_;
-  // Where the block was decoded from, so that entry() names it in a Corruption.
+  // Where the block was decoded from, so that read_entry() names it in a Corruption.
   std::string file_ = "built block";
   std::uint64_t file_offset_ = 0;
 };

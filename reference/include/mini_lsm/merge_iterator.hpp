@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,8 @@ class MergeIterator final : public StorageIterator {
   std::vector<std::unique_ptr<StorageIterator>> sources_;
   // Indexes of the sources that are still valid, as a binary heap (std::push_heap order).
   std::vector<std::size_t> heap_;
+  // next()'s copy of the key it steps over (a member so that its buffer is reused).
+  std::string current_key_;
 };
 
 }  // namespace mini_lsm

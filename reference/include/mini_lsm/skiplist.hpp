@@ -61,14 +61,20 @@ class SkipList {
   static constexpr std::size_t kInlineKeySize = 24;
 
   struct Node {
-    Node(std::string_view key, const std::string* value, int height);
+    Node(std::string_view key, std::string_view value, int height);
     // The key's bytes are in inline_key when they fit, else in long_key. A search compares its
     // key with one node after another: with the bytes inside the node, each comparison reads one
     // cache line instead of two (the node, then a separate allocation). Nodes never move, so the
     // view into inline_key stays valid.
     std::string_view key;
     std::array<char, kInlineKeySize> inline_key{};
+    // The newest value: first_value, until an insert of the same key replaces it with a string of
+    // values_.
     std::atomic<const std::string*> value;
+    // The value the node was inserted with, kept next to `value`: a scan, which reads the value of
+    // every node it passes, then finds it in the node's own cache lines instead of taking one
+    // more cache miss in values_ (most keys are never replaced).
+    const std::string first_value;
     const int height;
     std::array<std::atomic<Node*>, kMaxHeight> next{};
     const std::string long_key;
@@ -82,9 +88,9 @@ class SkipList {
   std::atomic<int> height_{1};
   std::atomic<std::size_t> size_{0};
 
-  std::mutex write_mutex_;  // one writer at a time; guards everything below
-  std::deque<Node> nodes_;  // deque: growing never moves a node that readers may be on
-  std::deque<std::string> values_;
+  std::mutex write_mutex_;          // one writer at a time; guards everything below
+  std::deque<Node> nodes_;          // deque: growing never moves a node that readers may be on
+  std::deque<std::string> values_;  // the values that replaced a node's first_value
   std::minstd_rand random_{0x5eed};
 };
 

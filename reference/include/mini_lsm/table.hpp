@@ -86,6 +86,9 @@ class SsTable {
   /// False when this SST certainly does not hold `key`: it is outside [first_key, last_key], or
   /// (from week 1 day 7) the Bloom filter rules it out.
   bool may_contain(std::string_view key) const;
+  /// The same, for a caller that has computed `key_hash` = Bloom::hash(key) already: a get that
+  /// asks many SSTs hashes its key once instead of once per SST.
+  bool may_contain(std::string_view key, std::uint32_t key_hash) const;
   /// False when no key of this SST can be inside the range [lower, upper].
   bool overlaps(const Bound& lower, const Bound& upper) const;
 
