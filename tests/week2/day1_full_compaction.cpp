@@ -17,7 +17,7 @@
 #include "harness/parked_thread.hpp"
 #include "harness/run_cli.hpp"
 #include "harness/temp_dir.hpp"
-#include "mini_lsm/concat_iterator.hpp"
+#include "harness/trees.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/sync_point.hpp"
@@ -27,14 +27,14 @@ using mini_lsm::CompactionStrategy;
 using mini_lsm::IoError;
 using mini_lsm::Level;
 using mini_lsm::LsmOptions;
-using mini_lsm::LsmState;
 using mini_lsm::LsmStorage;
-using mini_lsm::SstConcatIterator;
-using mini_lsm::testing::collect;
+using mini_lsm::testing::check_engine_matches;
 using mini_lsm::testing::CrashMode;
 using mini_lsm::testing::Entries;
 using mini_lsm::testing::FaultInjectionFs;
+using mini_lsm::testing::flush_all;
 using mini_lsm::testing::FsOp;
+using mini_lsm::testing::level_entries;
 using mini_lsm::testing::numbered_key;
 using mini_lsm::testing::ParkedThread;
 using mini_lsm::testing::run_cli;
@@ -56,14 +56,6 @@ LsmOptions day1_options(std::shared_ptr<FaultInjectionFs> fs = nullptr) {
   return options;
 }
 
-// Freezes the current memtable and flushes every frozen one (puts freeze full memtables too).
-void flush_all(LsmStorage& engine) {
-  engine.force_freeze_memtable();
-  while (!engine.state()->imm_memtables.empty()) {
-    engine.force_flush();
-  }
-}
-
 // Writes keys [first, first + count) tagged with `round` into the engine and the model, then
 // flushes them into L0 SSTs.
 void flush_keys(LsmStorage& engine, Model& model, int first, int count, const std::string& round) {
@@ -82,32 +74,6 @@ void flush_deletes(LsmStorage& engine, Model& model, int first, int count) {
     model.erase(numbered_key(index));
   }
   flush_all(engine);
-}
-
-// get() and an unbounded scan() of `engine` both show exactly `model`.
-void check_model(const LsmStorage& engine, const Model& model) {
-  for (const auto& [key, value] : model) {
-    INFO("key " << key);
-    const std::optional<std::string> found = engine.get(key);
-    REQUIRE(found.has_value());
-    CHECK(*found == value);
-  }
-  auto scan = engine.scan(Bound::unbounded(), Bound::unbounded());
-  Entries scanned;
-  for (; scan.is_valid(); scan.next()) {
-    scanned.emplace_back(std::string(scan.key()), std::string(scan.value()));
-  }
-  CHECK(scanned == Entries(model.begin(), model.end()));
-}
-
-// Every entry stored in the level, tombstones included, read straight from its SSTs.
-Entries raw_level(const LsmState& state, const Level& level) {
-  std::vector<std::shared_ptr<const mini_lsm::SsTable>> tables;
-  for (const std::size_t id : level.sst_ids) {
-    tables.push_back(state.sstables.at(id));
-  }
-  auto iterator = SstConcatIterator::create_and_seek_to_first(tables);
-  return collect(iterator);
 }
 
 std::set<std::string> sst_files(const std::filesystem::path& dir) {
@@ -173,8 +139,8 @@ TEST_CASE("a full compaction merges every L0 SST into new SSTs in L1 and deletes
   CHECK(open_ids == sorted_outputs);
   CHECK(sst_files(dir.path() / "db") == names_of(outputs));
   // One entry per key, each with its newest value.
-  CHECK(raw_level(*state, state->levels[0]) == Entries(model.begin(), model.end()));
-  check_model(*engine, model);
+  CHECK(level_entries(*state, state->levels[0]) == Entries(model.begin(), model.end()));
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("the newest value wins when new L0 SSTs are compacted with L1",
@@ -185,15 +151,15 @@ TEST_CASE("the newest value wins when new L0 SSTs are compacted with L1",
   flush_keys(*engine, model, 0, 80, "old");
   engine->force_full_compaction();
   flush_keys(*engine, model, 10, 20, "new");  // L0 now holds newer values than L1 for 10..29
-  check_model(*engine, model);                // L0 shadows L1 before the compaction...
+  check_engine_matches(*engine, model);       // L0 shadows L1 before the compaction...
 
   engine->force_full_compaction();
 
   const auto state = engine->state();
   CHECK(state->l0_sstables.empty());
   REQUIRE(state->levels.size() == 1);
-  CHECK(raw_level(*state, state->levels[0]) == Entries(model.begin(), model.end()));
-  check_model(*engine, model);  // ...and L1 holds them after it
+  CHECK(level_entries(*state, state->levels[0]) == Entries(model.begin(), model.end()));
+  check_engine_matches(*engine, model);  // ...and L1 holds them after it
 }
 
 TEST_CASE("a full compaction drops tombstones, and the deleted keys stay deleted",
@@ -211,11 +177,11 @@ TEST_CASE("a full compaction drops tombstones, and the deleted keys stay deleted
   const auto state = engine->state();
   REQUIRE(state->levels.size() == 1);
   // Nothing lies below L1, so neither the tombstones nor the values they deleted are kept.
-  CHECK(raw_level(*state, state->levels[0]) == Entries(model.begin(), model.end()));
+  CHECK(level_entries(*state, state->levels[0]) == Entries(model.begin(), model.end()));
   for (int index = 10; index < 20; ++index) {
     CHECK_FALSE(engine->get(numbered_key(index)));
   }
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("a full compaction whose every entry is deleted writes no SST at all",
@@ -277,7 +243,7 @@ TEST_CASE("a full compaction cuts its output into SSTs of about target_sst_size,
       CHECK(table.last_key() < state->sstables.at(outputs[index + 1])->first_key());
     }
   }
-  CHECK(raw_level(*state, state->levels[0]) == Entries(model.begin(), model.end()));
+  CHECK(level_entries(*state, state->levels[0]) == Entries(model.begin(), model.end()));
 }
 
 TEST_CASE("get reads a single block of a level: the one SST whose range holds the key",
@@ -354,7 +320,7 @@ TEST_CASE("an SST flushed while a full compaction merges stays in L0 after it in
   // reads see the old state.
   flush_keys(*engine, model, 60, 30, "during");
   const std::size_t flushed_meanwhile = engine->state()->l0_sstables.front();
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
   parked.release();
   compaction.get();
 
@@ -365,7 +331,7 @@ TEST_CASE("an SST flushed while a full compaction merges stays in L0 after it in
     CHECK(state->sstables.count(id) == 0);
   }
   CHECK(state->sstables.count(flushed_meanwhile) == 1);
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("an iterator made before a full compaction still reads the SSTs it replaced",
@@ -405,12 +371,12 @@ TEST_CASE("a full compaction that fails publishes nothing, keeps every file, and
   CHECK(after->levels == before->levels);
   CHECK(after->sstables.size() == before->sstables.size());
   CHECK(sst_files(*fs) == files_before);  // the first output is gone again, and no .tmp is left
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
   CHECK(engine->background_error() == nullptr);  // a failed call is not a background error
 
   engine->force_full_compaction();
   CHECK(engine->state()->l0_sstables.empty());
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("a full compaction publishes its new state before it deletes the input files",
@@ -433,7 +399,7 @@ TEST_CASE("a full compaction publishes its new state before it deletes the input
   for (const std::size_t id : inputs) {
     CHECK(state->sstables.count(id) == 0);
   }
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("a full compaction syncs its new SSTs and the directory before deleting any input",
@@ -507,7 +473,7 @@ TEST_CASE("a power cut at any step of a full compaction loses no key and revives
     }
     fs->crash(CrashMode::kDropUnsynced);
     auto engine = LsmStorage::open(kDb, day1_options(fs));
-    check_model(*engine, model);
+    check_engine_matches(*engine, model);
     for (int index = 20; index < 60; ++index) {
       CHECK_FALSE(engine->get(numbered_key(index)));
     }
@@ -537,7 +503,7 @@ TEST_CASE("reopening after a full compaction finds every key, with the SSTs back
   std::sort(newest_first.rbegin(), newest_first.rend());
   CHECK(engine->state()->l0_sstables == newest_first);
   CHECK(engine->state()->levels == std::vector<Level>{Level{1, {}}});
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("a tree without levels below L0 refuses a full compaction", "[w2d1][full-compaction]") {
@@ -551,7 +517,7 @@ TEST_CASE("a tree without levels below L0 refuses a full compaction", "[w2d1][fu
   flush_keys(*engine, model, 0, 10, "a");
   CHECK_THROWS_AS(engine->force_full_compaction(), mini_lsm::InvalidArgument);
   CHECK(engine->state()->l0_sstables.size() == 1);
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("cli full_compaction moves every SST below L0 and dump shows them in L1", "[w2d1][cli]") {

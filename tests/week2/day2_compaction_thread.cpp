@@ -17,7 +17,7 @@
 #include "harness/fault_injection_fs.hpp"
 #include "harness/parked_thread.hpp"
 #include "harness/temp_dir.hpp"
-#include "mini_lsm/concat_iterator.hpp"
+#include "harness/trees.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/sync_point.hpp"
@@ -29,11 +29,12 @@ using mini_lsm::Level;
 using mini_lsm::LsmOptions;
 using mini_lsm::LsmState;
 using mini_lsm::LsmStorage;
-using mini_lsm::SstConcatIterator;
-using mini_lsm::testing::collect;
+using mini_lsm::testing::check_engine_matches;
 using mini_lsm::testing::Entries;
 using mini_lsm::testing::FaultInjectionFs;
+using mini_lsm::testing::flush_all;
 using mini_lsm::testing::FsOp;
+using mini_lsm::testing::level_entries;
 using mini_lsm::testing::numbered_key;
 using mini_lsm::testing::ParkedThread;
 using mini_lsm::testing::TempDir;
@@ -58,13 +59,6 @@ LsmOptions day2_options(bool background, std::shared_ptr<FaultInjectionFs> fs = 
   return options;
 }
 
-void flush_all(LsmStorage& engine) {
-  engine.force_freeze_memtable();
-  while (!engine.state()->imm_memtables.empty()) {
-    engine.force_flush();
-  }
-}
-
 // Writes keys [first, first + count) tagged `round` (or deletes them when `round` is empty) and
 // flushes them into L0.
 void flush_keys(LsmStorage& engine, Model& model, int first, int count, const std::string& round) {
@@ -79,29 +73,6 @@ void flush_keys(LsmStorage& engine, Model& model, int first, int count, const st
     }
   }
   flush_all(engine);
-}
-
-void check_model(const LsmStorage& engine, const Model& model) {
-  for (const auto& [key, value] : model) {
-    INFO("key " << key);
-    CHECK(engine.get(key) == std::optional<std::string>(value));
-  }
-  auto scan = engine.scan(Bound::unbounded(), Bound::unbounded());
-  Entries scanned;
-  for (; scan.is_valid(); scan.next()) {
-    scanned.emplace_back(std::string(scan.key()), std::string(scan.value()));
-  }
-  CHECK(scanned == Entries(model.begin(), model.end()));
-}
-
-// Every entry stored in level `index` (0 = L1), tombstones included.
-Entries raw_level(const LsmState& state, std::size_t index) {
-  std::vector<std::shared_ptr<const mini_lsm::SsTable>> tables;
-  for (const std::size_t id : state.levels.at(index).sst_ids) {
-    tables.push_back(state.sstables.at(id));
-  }
-  auto iterator = SstConcatIterator::create_and_seek_to_first(tables);
-  return collect(iterator);
 }
 
 // Waits (at most 10 s) until `done(state)`; gives up at once when the background thread failed.
@@ -164,7 +135,7 @@ TEST_CASE("compact_once runs the controller's tasks one at a time until the tree
     REQUIRE(state->levels.size() == 2);
     CHECK_FALSE(state->levels[0].sst_ids.empty());
     CHECK(state->levels[1].sst_ids.empty());
-    CHECK(raw_level(*state, 0) == Entries(model.begin(), model.end()));
+    CHECK(level_entries(*state, state->levels.at(0)) == Entries(model.begin(), model.end()));
     for (const std::size_t id : l0) {
       CHECK(state->sstables.count(id) == 0);
     }
@@ -173,10 +144,10 @@ TEST_CASE("compact_once runs the controller's tasks one at a time until the tree
   {
     const auto state = engine->state();
     CHECK(state->levels[0].sst_ids.empty());
-    CHECK(raw_level(*state, 1) == Entries(model.begin(), model.end()));
+    CHECK(level_entries(*state, state->levels.at(1)) == Entries(model.begin(), model.end()));
   }
   CHECK_FALSE(engine->compact_once());  // in shape
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("a compaction keeps tombstones above the bottom level and drops them at the bottom",
@@ -194,7 +165,7 @@ TEST_CASE("a compaction keeps tombstones above the bottom level and drops them a
   REQUIRE(engine->compact_once());  // L0 -> L1, which is not the bottom
   {
     const auto state = engine->state();
-    const Entries l1 = raw_level(*state, 0);
+    const Entries l1 = level_entries(*state, state->levels.at(0));
     // L2 still holds values of 10..19 under L1, so L1 must keep the tombstones that hide them.
     std::size_t tombstones = 0;
     for (const auto& [key, value] : l1) {
@@ -206,15 +177,16 @@ TEST_CASE("a compaction keeps tombstones above the bottom level and drops them a
   for (int index = 10; index < 20; ++index) {
     CHECK_FALSE(engine->get(numbered_key(index)));
   }
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 
   while (engine->compact_once()) {
   }
   const auto state = engine->state();
   CHECK(state->l0_sstables.empty());
   CHECK(state->levels[0].sst_ids.empty());
-  CHECK(raw_level(*state, 1) == Entries(model.begin(), model.end()));  // no tombstone left
-  check_model(*engine, model);
+  CHECK(level_entries(*state, state->levels.at(1)) ==
+        Entries(model.begin(), model.end()));  // no tombstone left
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("an SST flushed while compact_once merges stays in L0", "[w2d2][compact-once]") {
@@ -237,7 +209,7 @@ TEST_CASE("an SST flushed while compact_once merges stays in L0", "[w2d2][compac
   const auto state = engine->state();
   CHECK(state->l0_sstables == std::vector<std::size_t>{flushed_meanwhile});
   CHECK_FALSE(state->levels[0].sst_ids.empty());
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("the compaction thread compacts after flushes without being asked",
@@ -252,7 +224,7 @@ TEST_CASE("the compaction thread compacts after flushes without being asked",
     return state.l0_sstables.empty() && state.levels[0].sst_ids.empty() &&
            !state.levels[1].sst_ids.empty();
   }));
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
   CHECK_FALSE(engine->compact_once());
 }
 
@@ -277,7 +249,7 @@ TEST_CASE("a failed background compaction changes nothing and its error sticks",
   CHECK(state->l0_sstables.size() == 2);  // the old state, and its files, are intact
   CHECK(state->levels[0].sst_ids.empty());
   CHECK(fs->files("/db").size() == 3);  // LOCK and the two L0 SSTs: no output left behind
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
   // Every later write throws the same error, until the engine is opened again.
   try {
     engine->put("after", "error");
@@ -313,7 +285,7 @@ TEST_CASE("close() waits for a running background compaction to finish before it
     CHECK_FALSE(state->levels[0].sst_ids.empty());
   }
   auto engine = LsmStorage::open(dir.path() / "db", day2_options(false));
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }
 
 TEST_CASE("gets and scans agree with a model while flushes and compactions run in the background",
@@ -348,7 +320,7 @@ TEST_CASE("gets and scans agree with a model while flushes and compactions run i
     }
     if (operation % 1500 == 1499) {
       INFO("scan after " << operation << " operations");
-      check_model(*engine, model);
+      check_engine_matches(*engine, model);
     }
   }
   REQUIRE(engine->background_error() == nullptr);
@@ -358,5 +330,5 @@ TEST_CASE("gets and scans agree with a model while flushes and compactions run i
     below_l0 += level.sst_ids.size();
   }
   CHECK(below_l0 > 0);  // the compaction thread did run
-  check_model(*engine, model);
+  check_engine_matches(*engine, model);
 }

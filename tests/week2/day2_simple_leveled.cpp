@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness/catch.hpp"
+#include "harness/trees.hpp"
 #include "mini_lsm/compaction/simple_leveled.hpp"
 #include "mini_lsm/compaction/simulation.hpp"
 #include "mini_lsm/error.hpp"
@@ -76,21 +77,9 @@ LsmState make_state(const Ids& l0, const std::vector<Ids>& levels) {
   return state;
 }
 
-std::string join(const Ids& ids) {
-  std::string text = "[";
-  for (const std::size_t id : ids) {
-    text += (text.size() > 1 ? " " : "") + std::to_string(id);
-  }
-  return text + "]";
-}
-
 // "L0 [4 3] L1 [1 2] L2 []": the structure of a tree in one comparable, printable line.
 std::string shape(const LsmState& state) {
-  std::string text = "L0 " + join(state.l0_sstables);
-  for (const Level& level : state.levels) {
-    text += " L" + std::to_string(level.id) + " " + join(level.sst_ids);
-  }
-  return text;
+  return mini_lsm::testing::tree_shape(state, " ");
 }
 
 // describe() of the task, or "none". describe() prints an upper level of 0 as "L0" too, but such

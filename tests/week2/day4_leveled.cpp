@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness/catch.hpp"
+#include "harness/trees.hpp"
 #include "mini_lsm/compaction/leveled.hpp"
 #include "mini_lsm/compaction/simulation.hpp"
 #include "mini_lsm/compaction/task.hpp"
@@ -93,21 +94,9 @@ LeveledCompactionOptions leveled(std::size_t multiplier, std::size_t trigger,
   return options;
 }
 
-std::string ids_text(const std::vector<std::size_t>& ids) {
-  std::string text = "[";
-  for (const std::size_t id : ids) {
-    text += (text.size() > 1 ? " " : "") + std::to_string(id);
-  }
-  return text + "]";
-}
-
 // The structure of a state as text: "L0 [9] | L1 [1] | L2 [2 10 11 5]".
 std::string shape(const LsmState& state) {
-  std::string text = "L0 " + ids_text(state.l0_sstables);
-  for (const Level& level : state.levels) {
-    text += " | L" + std::to_string(level.id) + " " + ids_text(level.sst_ids);
-  }
-  return text;
+  return mini_lsm::testing::tree_shape(state, " | ");
 }
 
 // The controller's next task as describe() writes it, or "none".

@@ -21,6 +21,7 @@
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
 #include "harness/temp_dir.hpp"
+#include "harness/trees.hpp"
 #include "mini_lsm/bound.hpp"
 #include "mini_lsm/compaction/leveled.hpp"
 #include "mini_lsm/lsm_state.hpp"
@@ -68,21 +69,9 @@ void flush_memtable(LsmStorage& engine) {
   engine.force_flush();
 }
 
-std::string ids_text(const std::vector<std::size_t>& ids) {
-  std::string text = "[";
-  for (const std::size_t id : ids) {
-    text += (text.size() > 1 ? " " : "") + std::to_string(id);
-  }
-  return text + "]";
-}
-
 // The structure of a state as text: "L0 [9] | L1 [] | L2 [4 7]".
 std::string shape(const LsmState& state) {
-  std::string text = "L0 " + ids_text(state.l0_sstables);
-  for (const Level& level : state.levels) {
-    text += " | L" + std::to_string(level.id) + " " + ids_text(level.sst_ids);
-  }
-  return text;
+  return mini_lsm::testing::tree_shape(state, " | ");
 }
 
 // The SSTs of `after` that `before` did not have, in id order.
