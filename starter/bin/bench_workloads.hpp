@@ -41,7 +41,8 @@ class Engine {
   /// Visits up to `limit` entries in key order from the first one; returns how many it visited
   /// and adds the bytes of their keys and values to `bytes`.
   virtual std::uint64_t read_sequential(std::uint64_t limit, std::uint64_t& bytes) = 0;
-  /// Merges everything on disk into the bottom of the tree (a full compaction).
+  /// Writes the memtables to disk and merges everything into the bottom of the tree, as
+  /// LevelDB's CompactRange(nullptr, nullptr) does.
   virtual void compact() = 0;
 };
 
@@ -56,7 +57,7 @@ inline constexpr const char* kBenchmarkHelp =
     "comma-separated, run in order: fillseq (keys 0..num-1 in order into an empty database), "
     "fillrandom (num random keys into an empty database), overwrite (num random keys over the "
     "database), readrandom (num gets of random keys), readseq (iterate over up to num entries), "
-    "compact (one full compaction)";
+    "compact (the memtables flushed, then one full compaction)";
 
 /// Adds the flags every benchmark program shares (--db, --num, --benchmarks, --value-size).
 inline void add_flags(CLI::App& app, Flags& flags) {

@@ -274,8 +274,9 @@ int main(int argc, char** argv) {
       "installed, rocksdb-bench when librocksdb-dev is (otherwise it says how to install them and\n"
       "measures without). All run the same workloads: 16-byte keys, 100-byte values, a fixed\n"
       "seed; fillseq and fillrandom start from an empty database, the reads use what the fills\n"
-      "wrote, compact is one full compaction. Each round runs every engine once, in turn, in a\n"
-      "fresh temporary directory. Prints a Markdown table: the median ops/s of each workload per\n"
+      "wrote, compact flushes the memtables and merges everything (CompactRange). Each round\n"
+      "runs every engine once, in turn, in a fresh temporary directory. Prints a Markdown\n"
+      "table: the median ops/s of each workload per\n"
       "engine (seconds for compact), each engine's ratio to LevelDB (> 1: faster), and each\n"
       "program's median peak RSS. 1M keys take about a minute per engine and round on 2 cores.");
   bench
