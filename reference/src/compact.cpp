@@ -159,6 +159,30 @@ void LsmStorage::install_compaction(const CompactionTask& task,
   //   add the output SSTs to its sstables, apply the result (apply_full_compaction() for a full
   //   compaction, else the controller's apply_result()), erase the removed SSTs from sstables and
   //   publish(); then, outside the lock, remove_sstable_files() of the removed ones
+  //| std::vector<std::size_t> output_ids;
+  //| for (const auto& table : output) {
+  //|   output_ids.push_back(table->id());
+  //| }
+  //| AppliedCompaction applied;
+  //| {
+  //|   const std::lock_guard state_change(state_change_mutex_);
+  //|   LsmState with_output = *state();
+  //|   for (const auto& table : output) {
+  //|     with_output.sstables.emplace(table->id(), table);
+  //|   }
+  //|   const auto* full = std::get_if<FullCompactionTask>(&task);
+  //|   applied = full ? apply_full_compaction(with_output, *full, output_ids)
+  //|                  : compaction_controller_->apply_result(with_output, task, output_ids, false);
+  //|   for (const std::size_t id : applied.removed_sst_ids) {
+  //|     applied.state.sstables.erase(id);
+  //|   }
+  //|   publish(std::make_shared<LsmState>(std::move(applied.state)));
+  //| }
+  //| // Readers that still hold the old state keep their SSTs open; an open file outlives its name.
+  //| remove_sstable_files(applied.removed_sst_ids);
+  // @lesson w2d5 replaces: record a CompactionRecord (the task and the output ids) in the manifest
+  //   (record()) under state_change_mutex_, after applying the result and before publish(), so
+  //   that the inputs are removed only once the record retiring them is durable
   std::vector<std::size_t> output_ids;
   for (const auto& table : output) {
     output_ids.push_back(table->id());
@@ -176,6 +200,9 @@ void LsmStorage::install_compaction(const CompactionTask& task,
     for (const std::size_t id : applied.removed_sst_ids) {
       applied.state.sstables.erase(id);
     }
+    // The outputs were fsynced with their directory in compact(); the record makes them part of
+    // the tree on disk, and only once it is durable may the inputs go.
+    record(CompactionRecord{task, output_ids});
     publish(std::make_shared<LsmState>(std::move(applied.state)));
   }
   // Readers that still hold the old state keep their SSTs open; an open file outlives its name.

@@ -13,7 +13,27 @@ void LsmStorage::force_flush() {
   //   oldest frozen memtable (the back of imm_memtables) and write_sstable() it unless it is empty,
   //   WITHOUT state_change_mutex_ (writers must be able to freeze meanwhile); then under
   //   state_change_mutex_ publish() the state of that moment without that memtable and with its SST
-  //   placed by add_flushed_sstable()
+  //   placed by add_flushed_sstable() and added to sstables
+  //| const std::lock_guard one_flush_at_a_time(flush_serial_mutex_);
+  //| const std::shared_ptr<const LsmState> before = state();
+  //| if (before->imm_memtables.empty()) {
+  //|   return;
+  //| }
+  //| const std::shared_ptr<const MemTable> oldest = before->imm_memtables.back();
+  //| std::shared_ptr<SsTable> table = oldest->is_empty() ? nullptr : write_sstable(*oldest);
+  //|
+  //| const std::lock_guard state_change(state_change_mutex_);
+  //| // Read the state again: freezes may have added memtables while the SST was written. Only a
+  //| // flush removes frozen memtables, and flushes take turns, so `oldest` is still the last one.
+  //| auto next = std::make_shared<LsmState>(*state());
+  //| next->imm_memtables.pop_back();
+  //| if (table) {
+  //|   add_flushed_sstable(*next, table->id());
+  //|   next->sstables.emplace(table->id(), std::move(table));
+  //| }
+  //| publish(std::move(next));
+  // @lesson w2d5 replaces: under state_change_mutex_, before building the new state, record a
+  //   FlushRecord of the SST's id in the manifest (record()) when an SST was written
   const std::lock_guard one_flush_at_a_time(flush_serial_mutex_);
   const std::shared_ptr<const LsmState> before = state();
   if (before->imm_memtables.empty()) {
@@ -23,30 +43,33 @@ void LsmStorage::force_flush() {
   std::shared_ptr<SsTable> table = oldest->is_empty() ? nullptr : write_sstable(*oldest);
 
   const std::lock_guard state_change(state_change_mutex_);
+  if (table) {
+    // Before anything can see the SST: once the state is published, the compaction thread may
+    // merge it away, and a crash must find a manifest that knows the SST existed.
+    record(FlushRecord{table->id()});
+  }
   // Read the state again: freezes may have added memtables while the SST was written. Only a
   // flush removes frozen memtables, and flushes take turns, so `oldest` is still the last one.
   auto next = std::make_shared<LsmState>(*state());
   next->imm_memtables.pop_back();
   if (table) {
-    add_flushed_sstable(*next, std::move(table));
+    add_flushed_sstable(*next, table->id());
+    next->sstables.emplace(table->id(), std::move(table));
   }
   publish(std::move(next));
   // @lesson end
 }
 
-void LsmStorage::add_flushed_sstable(LsmState& next, std::shared_ptr<SsTable> table) const {
-  // @lesson w1d6 LsmStorage::add_flushed_sstable: put the SST's id in front of next.l0_sstables
-  //   and the SST into next.sstables
-  //| next.l0_sstables.insert(next.l0_sstables.begin(), table->id());
-  //| next.sstables.emplace(table->id(), std::move(table));
+void LsmStorage::add_flushed_sstable(LsmState& next, std::size_t id) const {
+  // @lesson w1d6 LsmStorage::add_flushed_sstable: put `id` in front of next.l0_sstables
+  //| next.l0_sstables.insert(next.l0_sstables.begin(), id);
   // @lesson w2d3 replaces: when flushes_make_tiers(), put a new tier (its id: the SST's) holding
   //   only this SST in front of next.levels instead of into L0
   if (flushes_make_tiers()) {
-    next.levels.insert(next.levels.begin(), Level{table->id(), {table->id()}});
+    next.levels.insert(next.levels.begin(), Level{id, {id}});
   } else {
-    next.l0_sstables.insert(next.l0_sstables.begin(), table->id());
+    next.l0_sstables.insert(next.l0_sstables.begin(), id);
   }
-  next.sstables.emplace(table->id(), std::move(table));
   // @lesson end
 }
 
@@ -138,9 +161,8 @@ void LsmStorage::set_background_error(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& what) {
-    std::cerr << "mini-lsm: a background flush or compaction failed; writes fail until the engine "
-                 "is opened "
-                 "again: "
+    std::cerr << "mini-lsm: a flush, a compaction or a manifest record failed; writes fail until "
+                 "the engine is opened again: "
               << what.what() << '\n';
   }
   room_to_write_.notify_all();

@@ -1,5 +1,6 @@
-// Opening a database directory: its lock, its leftover files and its SSTs.
+// Opening a database directory: its lock, its leftover files, its manifest and its SSTs.
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "mini_lsm/error.hpp"
@@ -30,23 +31,13 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
   empty->levels = initial_levels(options_.compaction);
   state_ = std::move(empty);
   const std::vector<std::string> names = fs_->list(path_);
-  // SST files left by an earlier session (close() writes them from week 1 day 6 on). A name the
-  // engine never writes stops the open here, before anything in the directory is changed.
-  const std::vector<std::size_t> ids = sstable_ids_newest_first(names);
+  // A name the engine never writes stops the open here, before anything in the directory changes.
+  const std::vector<std::size_t> sst_ids = sstable_ids_newest_first(names);
   remove_temporary_files(names);
-  if (!ids.empty()) {
-    load_sstables(ids);
-  }
+  recover(sst_ids);
+  place_level0_in_tiers();
   auto initial = std::make_shared<LsmState>(*state_);
-  // Until the manifest (week 2 day 5) records the levels, reopened SSTs land in L0; a tiered
-  // tree has no L0, so there each becomes a tier of its own, newest first.
-  if (flushes_make_tiers()) {
-    for (const std::size_t id : initial->l0_sstables) {
-      initial->levels.push_back(Level{id, {id}});
-    }
-    initial->l0_sstables.clear();
-  }
-  initial->memtable = std::make_shared<MemTable>(allocate_id());
+  initial->memtable = create_memtable();
   state_ = std::move(initial);
   // @lesson w1d6 solution-only
   flush_thread_ = std::jthread([this](std::stop_token stop) { flush_loop(std::move(stop)); });
@@ -90,6 +81,203 @@ std::vector<std::size_t> LsmStorage::sstable_ids_newest_first(
   }
   std::sort(ids.rbegin(), ids.rend());
   return ids;
+}
+
+void LsmStorage::recover(const std::vector<std::size_t>& sst_ids) {
+  // @lesson w1d5 LsmStorage::recover: when the directory holds SSTs, load_sstables() them
+  //| if (!sst_ids.empty()) {
+  //|   load_sstables(sst_ids);
+  //| }
+  // @lesson w2d5 replaces: with a MANIFEST: read_manifest(), replay_manifest(), open_named_sstables()
+  //   (missing → Corruption), publish that state, move next_id_ past every id (the replay's and
+  //   the SSTs on disk); without one, load_sstables() and place_level0_in_tiers() (adoption);
+  //   then write a new manifest, Manifest::create() with a SnapshotRecord of the tree and
+  //   next_id_, and only then remove_unnamed_sstables(); fill recovery_report_ on the way
+  const std::filesystem::path manifest_path = path_ / kManifestFileName;
+  if (fs_->exists(manifest_path)) {
+    const ManifestContents contents = read_manifest(manifest_path, *fs_);
+    ManifestReplay replay = replay_manifest(contents, manifest_path.string());
+    open_named_sstables(replay.state, sst_ids);
+    state_ = std::make_shared<LsmState>(std::move(replay.state));
+    next_id_ = replay.next_id;
+    recovery_report_.manifest_records = contents.entries.size();
+    recovery_report_.manifest_torn_tail_offset = contents.torn_tail_offset;
+  } else if (!sst_ids.empty()) {
+    load_sstables(sst_ids);
+    place_level0_in_tiers();
+    recovery_report_.adopted_without_manifest = true;
+  }
+  if (!sst_ids.empty()) {
+    // An SST no record names still holds its id: the next one must not collide with it.
+    next_id_ = std::max(next_id_.load(), sst_ids.front() + 1);
+  }
+  const std::shared_ptr<const LsmState> recovered = state_;
+  manifest_.emplace(Manifest::create(
+      manifest_path,
+      SnapshotRecord{next_id_.load(), recovered->l0_sstables, recovered->levels}, *fs_));
+  // Only now: the new manifest is durable, so no record that could still name them survives.
+  remove_unnamed_sstables(*recovered, sst_ids);
+  // @lesson end
+}
+
+void LsmStorage::place_level0_in_tiers() {
+  if (!flushes_make_tiers() || state_->l0_sstables.empty()) {
+    return;
+  }
+  auto next = std::make_shared<LsmState>(*state_);
+  for (const std::size_t id : next->l0_sstables) {
+    next->levels.push_back(Level{id, {id}});
+  }
+  next->l0_sstables.clear();
+  state_ = std::move(next);
+}
+
+ManifestReplay LsmStorage::replay_manifest(const ManifestContents& contents,
+                                           std::string_view file) const {
+  // @lesson w2d5 LsmStorage::replay_manifest: start from an empty tree (initial_levels() of the
+  //   options) and apply_record() every entry in order; a manifest without a record, or whose
+  //   first record is not a snapshot, is Corruption
+  ManifestReplay replay;
+  replay.state.levels = initial_levels(options_.compaction);
+  if (contents.entries.empty() ||
+      !std::holds_alternative<SnapshotRecord>(contents.entries.front().record)) {
+    throw Corruption(std::string(file), kManifestHeaderSize,
+                     "a manifest starts with a snapshot record, and this one does not");
+  }
+  for (const ManifestEntry& entry : contents.entries) {
+    apply_record(replay, entry, file);
+  }
+  return replay;
+  // @lesson end
+}
+
+// @lesson w2d5 solution-only
+namespace {
+
+// Every SST id of L0 and of the levels of `state`.
+std::set<std::size_t> live_sstable_ids(const LsmState& state) {
+  std::set<std::size_t> ids(state.l0_sstables.begin(), state.l0_sstables.end());
+  for (const Level& level : state.levels) {
+    ids.insert(level.sst_ids.begin(), level.sst_ids.end());
+  }
+  return ids;
+}
+
+}  // namespace
+// @lesson end
+
+void LsmStorage::apply_record(ManifestReplay& replay, const ManifestEntry& entry,
+                              std::string_view file) const {
+  // @lesson w2d5 LsmStorage::apply_record: a snapshot (only as the first record) sets the tree,
+  //   first_new_id and next_id; NewMemtable adds a live memtable; Flush of a live memtable places
+  //   its SST with add_flushed_sstable(); a compaction whose inputs are all in the tree goes
+  //   through apply_full_compaction() or the controller's apply_result(..., true); a new id must
+  //   be >= first_new_id and never seen before; next_id goes past every id; any broken rule is
+  //   Corruption(file, entry.offset, what)
+  const auto fail = [&](const std::string& what) {
+    throw Corruption(std::string(file), entry.offset, what);
+  };
+  const auto claim_new_id = [&](std::size_t id) {
+    if (id < replay.first_new_id || !replay.ids_seen.insert(id).second) {
+      fail("id " + std::to_string(id) + " was handed out before");
+    }
+    replay.next_id = std::max(replay.next_id, id + 1);
+  };
+  if (const auto* snapshot = std::get_if<SnapshotRecord>(&entry.record)) {
+    if (entry.offset != kManifestHeaderSize) {
+      fail("a snapshot record after the first record");
+    }
+    replay.state.l0_sstables = snapshot->l0_sstables;
+    replay.state.levels = snapshot->levels;
+    const std::set<std::size_t> ids = live_sstable_ids(replay.state);
+    std::size_t count = replay.state.l0_sstables.size();
+    for (const Level& level : replay.state.levels) {
+      count += level.sst_ids.size();
+    }
+    if (ids.size() != count || (!ids.empty() && *ids.rbegin() >= snapshot->next_id)) {
+      fail("the snapshot names an SST twice, or one at or past its next id");
+    }
+    replay.first_new_id = replay.next_id = snapshot->next_id;
+  } else if (const auto* created = std::get_if<NewMemtableRecord>(&entry.record)) {
+    claim_new_id(created->id);
+    replay.live_memtables.push_back(created->id);
+  } else if (const auto* flush = std::get_if<FlushRecord>(&entry.record)) {
+    const auto live = std::find(replay.live_memtables.begin(), replay.live_memtables.end(),
+                                flush->id);
+    if (live == replay.live_memtables.end()) {
+      fail("flush of memtable " + std::to_string(flush->id) + ", which is not a live memtable");
+    }
+    replay.live_memtables.erase(live);
+    add_flushed_sstable(replay.state, flush->id);
+  } else {
+    const auto& compaction = std::get<CompactionRecord>(entry.record);
+    const std::set<std::size_t> live = live_sstable_ids(replay.state);
+    for (const std::vector<std::size_t>& run : input_runs(compaction.task)) {
+      for (const std::size_t id : run) {
+        if (!live.contains(id)) {
+          fail("compaction of SST " + std::to_string(id) + ", which is not in the tree");
+        }
+      }
+    }
+    for (const std::size_t id : compaction.output) {
+      claim_new_id(id);
+    }
+    try {
+      const auto* full = std::get_if<FullCompactionTask>(&compaction.task);
+      if (full == nullptr && !compaction_controller_) {
+        fail("a compaction of a controller, but this engine has none (CompactionStrategy::kNone)");
+      }
+      replay.state = full ? apply_full_compaction(replay.state, *full, compaction.output).state
+                          : compaction_controller_
+                                ->apply_result(replay.state, compaction.task, compaction.output,
+                                               /*in_recovery=*/true)
+                                .state;
+    } catch (const InvalidArgument& refused) {
+      fail(std::string(refused.what()) +
+           " (or the database was written with other compaction options)");
+    }
+  }
+  // @lesson end
+}
+
+void LsmStorage::open_named_sstables(LsmState& state,
+                                     const std::vector<std::size_t>& sst_ids_on_disk) const {
+  // @lesson w2d5 LsmStorage::open_named_sstables: open every SST of L0 and the levels into
+  //   state.sstables; one not in `sst_ids_on_disk` is Corruption naming its path (a durable record
+  //   promised it); then sort every level's SSTs by first key
+  const std::set<std::size_t> on_disk(sst_ids_on_disk.begin(), sst_ids_on_disk.end());
+  for (const std::size_t id : live_sstable_ids(state)) {
+    if (!on_disk.contains(id)) {
+      throw Corruption(sst_path(id).string(), 0,
+                       "the manifest names this SST, but it is not in the directory");
+    }
+    state.sstables.emplace(id, SsTable::open(id, block_cache_, FileObject::open(sst_path(id), *fs_)));
+  }
+  // A leveled replay appends outputs unsorted (in_recovery); a level is a sorted run in every
+  // strategy, so sorting by first key is right for all of them.
+  for (Level& level : state.levels) {
+    std::sort(level.sst_ids.begin(), level.sst_ids.end(), [&](std::size_t left, std::size_t right) {
+      return state.sstables.at(left)->first_key() < state.sstables.at(right)->first_key();
+    });
+  }
+  // @lesson end
+}
+
+void LsmStorage::remove_unnamed_sstables(const LsmState& state,
+                                         const std::vector<std::size_t>& sst_ids_on_disk) {
+  // @lesson w2d5 LsmStorage::remove_unnamed_sstables: remove every SST file of `sst_ids_on_disk`
+  //   that `state` does not hold, list its id in recovery_report_.removed_unnamed_sstables, and
+  //   fsync the directory if anything was removed
+  for (const std::size_t id : sst_ids_on_disk) {
+    if (!state.sstables.contains(id)) {
+      fs_->remove(sst_path(id));
+      recovery_report_.removed_unnamed_sstables.push_back(id);
+    }
+  }
+  if (!recovery_report_.removed_unnamed_sstables.empty()) {
+    fs_->sync_directory(path_);
+  }
+  // @lesson end
 }
 
 void LsmStorage::load_sstables(const std::vector<std::size_t>& ids) {

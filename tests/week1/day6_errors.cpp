@@ -62,7 +62,7 @@ class ControlledFs final : public FileSystem {
   }
 
   std::unique_ptr<WritableFile> create(const path& file) override {
-    if (file.extension() == ".tmp") {
+    if (file.filename().string().ends_with(".sst.tmp")) {
       std::unique_lock lock(mutex_);
       ++at_gate_;
       gate_changed_.notify_all();
