@@ -88,8 +88,8 @@ void LsmStorage::recover(const std::vector<std::size_t>& sst_ids) {
   //| if (!sst_ids.empty()) {
   //|   load_sstables(sst_ids);
   //| }
-  // @lesson w2d5 replaces: with a MANIFEST: read_manifest(), replay_manifest(), open_named_sstables()
-  //   (missing → Corruption), publish that state, move next_id_ past every id (the replay's and
+  // @lesson w2d5 replaces: with a MANIFEST: read_manifest(), replay_manifest(),
+  //   open_named_sstables() (missing → Corruption), make that the state, move next_id_ past every id (the replay's and
   //   the SSTs on disk); without one, load_sstables() and place_level0_in_tiers() (adoption);
   //   then write a new manifest, Manifest::create() with a SnapshotRecord of the tree and
   //   next_id_, and only then remove_unnamed_sstables(); fill recovery_report_ on the way

@@ -24,6 +24,11 @@ inline void put_u32(std::string& out, std::uint32_t value) {
   put_u16(out, static_cast<std::uint16_t>(value >> 16));
 }
 
+inline void put_u64(std::string& out, std::uint64_t value) {
+  put_u32(out, static_cast<std::uint32_t>(value));
+  put_u32(out, static_cast<std::uint32_t>(value >> 32));
+}
+
 /// Reads integers and byte strings from `bytes` in order. Reading past the end throws
 /// Corruption naming `file` and the offset in the file (`file_offset` is where `bytes` start).
 class ByteReader {
@@ -39,6 +44,10 @@ class ByteReader {
   std::uint32_t u32() {
     const std::uint32_t low = u16();
     return low | (std::uint32_t{u16()} << 16);
+  }
+  std::uint64_t u64() {
+    const std::uint64_t low = u32();
+    return low | (std::uint64_t{u32()} << 32);
   }
   /// The next `count` bytes, as a view into the input.
   std::string_view take(std::size_t count) {

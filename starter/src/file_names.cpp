@@ -26,11 +26,16 @@ ParsedFileName parse_file_name(std::string_view name) {
   if (name == kLockFileName) {
     return {.kind = FileKind::kLock};
   }
+  if (name == kManifestFileName) {
+    return {.kind = FileKind::kManifest};
+  }
   if (name.ends_with(kTemporarySuffix)) {
-    // Only the engine's own: "<canonical SST name>.tmp". A user's "notes.tmp" is left alone.
+    // Only the engine's own: "<canonical SST name>.tmp" or "MANIFEST.tmp". A user's "notes.tmp"
+    // is left alone.
     const ParsedFileName target =
         parse_file_name(name.substr(0, name.size() - kTemporarySuffix.size()));
-    return {.kind = target.kind == FileKind::kSst ? FileKind::kTemporary : FileKind::kOther};
+    const bool engines = target.kind == FileKind::kSst || target.kind == FileKind::kManifest;
+    return {.kind = engines ? FileKind::kTemporary : FileKind::kOther};
   }
   if (!name.ends_with(kSstSuffix)) {
     return {};

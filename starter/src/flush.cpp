@@ -13,11 +13,12 @@ void LsmStorage::force_flush() {
   //   back of imm_memtables) and write_sstable() it unless it is empty, WITHOUT state_change_mutex_
   //   (writers must be able to freeze meanwhile); then under state_change_mutex_ publish() the
   //   state of that moment without that memtable and with its SST placed by add_flushed_sstable()
+  //   and added to sstables
   throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::force_flush");
 }
 
-void LsmStorage::add_flushed_sstable(LsmState& next, std::shared_ptr<SsTable> table) const {
-  // TODO(w1d6): put the SST's id in front of next.l0_sstables and the SST into next.sstables
+void LsmStorage::add_flushed_sstable(LsmState& next, std::size_t id) const {
+  // TODO(w1d6): put `id` in front of next.l0_sstables
   throw ::mini_lsm::NotImplemented("w1d6", "LsmStorage::add_flushed_sstable");
 }
 
@@ -64,9 +65,8 @@ void LsmStorage::set_background_error(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& what) {
-    std::cerr << "mini-lsm: a background flush or compaction failed; writes fail until the engine "
-                 "is opened "
-                 "again: "
+    std::cerr << "mini-lsm: a flush, a compaction or a manifest record failed; writes fail until "
+                 "the engine is opened again: "
               << what.what() << '\n';
   }
   room_to_write_.notify_all();

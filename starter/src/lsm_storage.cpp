@@ -70,6 +70,28 @@ bool LsmStorage::is_full(const MemTable& memtable) const {
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::is_full");
 }
 
+std::shared_ptr<MemTable> LsmStorage::create_memtable() {
+  const std::size_t id = allocate_id();
+  // Recorded before any write can land in it: the id is spoken for even if it is never flushed,
+  // and (week 2 day 6) its WAL is replayed only when the manifest knows it.
+  record(NewMemtableRecord{id});
+  return std::make_shared<MemTable>(id);
+}
+
+void LsmStorage::record(const ManifestRecord& record) {
+  if (!manifest_) {
+    return;  // before week 2 day 5, nothing records the tree's structure
+  }
+  try {
+    manifest_->add_record(record);
+  } catch (...) {
+    // The change this record describes is not published, but the engine cannot tell whether the
+    // record reached the disk, so it takes no more changes until a reopen reads what did.
+    set_background_error(std::current_exception());
+    throw;
+  }
+}
+
 std::shared_ptr<MemTable> LsmStorage::writable(const std::shared_ptr<const MemTable>& memtable) {
   return std::const_pointer_cast<MemTable>(memtable);
 }
@@ -96,8 +118,8 @@ void LsmStorage::freeze_if_still_current(const std::shared_ptr<const MemTable>& 
 }
 
 void LsmStorage::freeze_current_memtable(const std::lock_guard<std::mutex>& /*state_change*/) {
-  // TODO(w1d1): build a new LsmState with a fresh memtable (allocate_id()) and the old one in front
-  //   of imm_memtables, then publish() it
+  // TODO(w1d1): build a new LsmState with a fresh memtable (create_memtable()) and the old one in
+  //   front of imm_memtables, then publish() it
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::freeze_current_memtable");
 }
 

@@ -1,5 +1,6 @@
-// Opening a database directory: its lock, its leftover files and its SSTs.
+// Opening a database directory: its lock, its leftover files, its manifest and its SSTs.
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "mini_lsm/error.hpp"
@@ -30,23 +31,13 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
   empty->levels = initial_levels(options_.compaction);
   state_ = std::move(empty);
   const std::vector<std::string> names = fs_->list(path_);
-  // SST files left by an earlier session (close() writes them from week 1 day 6 on). A name the
-  // engine never writes stops the open here, before anything in the directory is changed.
-  const std::vector<std::size_t> ids = sstable_ids_newest_first(names);
+  // A name the engine never writes stops the open here, before anything in the directory changes.
+  const std::vector<std::size_t> sst_ids = sstable_ids_newest_first(names);
   remove_temporary_files(names);
-  if (!ids.empty()) {
-    load_sstables(ids);
-  }
+  recover(sst_ids);
+  place_level0_in_tiers();
   auto initial = std::make_shared<LsmState>(*state_);
-  // Until the manifest (week 2 day 5) records the levels, reopened SSTs land in L0; a tiered
-  // tree has no L0, so there each becomes a tier of its own, newest first.
-  if (flushes_make_tiers()) {
-    for (const std::size_t id : initial->l0_sstables) {
-      initial->levels.push_back(Level{id, {id}});
-    }
-    initial->l0_sstables.clear();
-  }
-  initial->memtable = std::make_shared<MemTable>(allocate_id());
+  initial->memtable = create_memtable();
   state_ = std::move(initial);
 }
 
@@ -81,6 +72,57 @@ std::vector<std::size_t> LsmStorage::sstable_ids_newest_first(
   }
   std::sort(ids.rbegin(), ids.rend());
   return ids;
+}
+
+void LsmStorage::recover(const std::vector<std::size_t>& sst_ids) {
+  // TODO(w1d5): when the directory holds SSTs, load_sstables() them
+  throw ::mini_lsm::NotImplemented("w1d5", "LsmStorage::recover");
+}
+
+void LsmStorage::place_level0_in_tiers() {
+  if (!flushes_make_tiers() || state_->l0_sstables.empty()) {
+    return;
+  }
+  auto next = std::make_shared<LsmState>(*state_);
+  for (const std::size_t id : next->l0_sstables) {
+    next->levels.push_back(Level{id, {id}});
+  }
+  next->l0_sstables.clear();
+  state_ = std::move(next);
+}
+
+ManifestReplay LsmStorage::replay_manifest(const ManifestContents& contents,
+                                           std::string_view file) const {
+  // TODO(w2d5): start from an empty tree (initial_levels() of the options) and apply_record() every
+  //   entry in order; a manifest without a record, or whose first record is not a snapshot, is
+  //   Corruption
+  throw ::mini_lsm::NotImplemented("w2d5", "LsmStorage::replay_manifest");
+}
+
+void LsmStorage::apply_record(ManifestReplay& replay, const ManifestEntry& entry,
+                              std::string_view file) const {
+  // TODO(w2d5): a snapshot (only as the first record) sets the tree, first_new_id and next_id;
+  //   NewMemtable adds a live memtable; Flush of a live memtable places its SST with
+  //   add_flushed_sstable(); a compaction whose inputs are all in the tree goes through
+  //   apply_full_compaction() or the controller's apply_result(..., true); a new id must be >=
+  //   first_new_id and never seen before; next_id goes past every id; any broken rule is
+  //   Corruption(file, entry.offset, what)
+  throw ::mini_lsm::NotImplemented("w2d5", "LsmStorage::apply_record");
+}
+
+void LsmStorage::open_named_sstables(LsmState& state,
+                                     const std::vector<std::size_t>& sst_ids_on_disk) const {
+  // TODO(w2d5): open every SST of L0 and the levels into state.sstables; one not in
+  //   `sst_ids_on_disk` is Corruption naming its path (a durable record promised it); then sort
+  //   every level's SSTs by first key
+  throw ::mini_lsm::NotImplemented("w2d5", "LsmStorage::open_named_sstables");
+}
+
+void LsmStorage::remove_unnamed_sstables(const LsmState& state,
+                                         const std::vector<std::size_t>& sst_ids_on_disk) {
+  // TODO(w2d5): remove every SST file of `sst_ids_on_disk` that `state` does not hold, list its id
+  //   in recovery_report_.removed_unnamed_sstables, and fsync the directory if anything was removed
+  throw ::mini_lsm::NotImplemented("w2d5", "LsmStorage::remove_unnamed_sstables");
 }
 
 void LsmStorage::load_sstables(const std::vector<std::size_t>& ids) {

@@ -10,6 +10,8 @@ namespace mini_lsm {
 
 /// The file an engine holds locked (flock) for as long as it has the directory open.
 inline constexpr std::string_view kLockFileName = "LOCK";
+/// The manifest (week 2 day 5): the log of the tree's structure.
+inline constexpr std::string_view kManifestFileName = "MANIFEST";
 /// The largest id a file may have. Ids count up from 0 and a directory with a larger one is
 /// refused, so that the next id never wraps around to 0.
 inline constexpr std::uint64_t kMaxFileId = std::uint64_t{1} << 62;
@@ -18,8 +20,10 @@ inline constexpr std::uint64_t kMaxFileId = std::uint64_t{1} << 62;
 enum class FileKind {
   kSst,        // "<id>.sst" with a canonical id
   kBadSst,     // digits then ".sst", but not a name the engine writes ("007.sst", an id too big)
-  kTemporary,  // "<id>.sst.tmp" (a canonical SST name): a create that a crash interrupted
+  kTemporary,  // "<id>.sst.tmp" (a canonical SST name) or "MANIFEST.tmp": a create that a crash
+               // interrupted
   kLock,       // "LOCK"
+  kManifest,   // "MANIFEST"
   kOther,      // anything else: left alone
 };
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <stop_token>
 #include <string>
@@ -24,11 +25,41 @@
 #include "mini_lsm/file_system.hpp"
 #include "mini_lsm/lsm_iterator.hpp"
 #include "mini_lsm/lsm_state.hpp"
+#include "mini_lsm/manifest.hpp"
 #include "mini_lsm/memtable.hpp"
 #include "mini_lsm/options.hpp"
 #include "mini_lsm/table.hpp"
 
 namespace mini_lsm {
+
+/// What open() found and repaired in the directory (week 2 day 5 on).
+struct RecoveryReport {
+  /// The directory had SSTs but no MANIFEST (week-1 engines write none): they became L0 (or
+  /// tiers), newest id first, and a manifest recording them was written.
+  bool adopted_without_manifest = false;
+  /// Records read from the MANIFEST.
+  std::size_t manifest_records = 0;
+  /// Where the MANIFEST's torn tail began: a record a crash cut off, ignored and dropped.
+  std::optional<std::uint64_t> manifest_torn_tail_offset;
+  /// SSTs in the directory that the manifest does not name (a crash came between writing them
+  /// and the record naming them, or between a record retiring them and their removal): removed.
+  std::vector<std::size_t> removed_unnamed_sstables;
+};
+
+/// The tree that replaying a manifest's records yields, before any SST is opened.
+struct ManifestReplay {
+  /// l0_sstables and levels by id; memtables and sstables stay empty.
+  LsmState state;
+  /// Memtables recorded by NewMemtable and not yet flushed, oldest first: without a WAL their
+  /// data is lost; with one (week 2 day 6) their WALs are replayed.
+  std::vector<std::size_t> live_memtables;
+  /// Every id of a record from here on is at least this (the snapshot's next_id).
+  std::size_t first_new_id = 0;
+  /// Past every id any record named.
+  std::size_t next_id = 0;
+  /// The ids new records introduced (memtables, compaction outputs), each once.
+  std::set<std::size_t> ids_seen;
+};
 
 /// A key-value store organised as a log-structured merge tree.
 ///
@@ -42,6 +73,13 @@ class LsmStorage {
   /// naming it, and so does a name that looks like an SST's but is not one the engine writes
   /// (`007.sst`, an id over kMaxFileId). Files left by an interrupted create (`<id>.sst.tmp`)
   /// are removed. From week 1 day 6 on, a flush thread starts.
+  ///
+  /// From week 2 day 5 on, the MANIFEST says what the tree is: its records are replayed with the
+  /// configured controller, the SSTs it names are opened (one that is missing throws Corruption
+  /// naming it), SSTs it does not name are removed, a torn last record is dropped, and a new
+  /// MANIFEST holding a snapshot of the tree replaces the old one. A directory with SSTs but no
+  /// MANIFEST is adopted: its SSTs become L0, newest id first. recovery_report() says what
+  /// happened.
   static std::unique_ptr<LsmStorage> open(const std::filesystem::path& path, LsmOptions options);
 
   LsmStorage(const std::filesystem::path& path, LsmOptions options);
@@ -93,8 +131,11 @@ class LsmStorage {
   /// InvalidArgument; reads still work.
   void close();
 
-  /// The first error of a background flush or compaction, which every later write throws; null
-  /// while there was none.
+  /// What open() found and repaired (week 2 day 5).
+  const RecoveryReport& recovery_report() const { return recovery_report_; }
+
+  /// The first error of a background flush or compaction, or (week 2 day 5) of a manifest
+  /// record, which every later write throws; null while there was none.
   std::exception_ptr background_error() const;
 
   /// A consistent snapshot of the tree's structure, for inspection and tests.
@@ -128,6 +169,12 @@ class LsmStorage {
   // one; the engine, which made them all writable, takes that access back here.
   static std::shared_ptr<MemTable> writable(const std::shared_ptr<const MemTable>& memtable);
   std::size_t allocate_id() { return next_id_.fetch_add(1); }
+  // A new memtable with a new id, recorded in the manifest (week 2 day 5) before anything can
+  // see it. Needs state_change_mutex_ held, or the engine not yet shared.
+  std::shared_ptr<MemTable> create_memtable();
+  // Appends `record` to the manifest and makes it durable (week 2 day 5; before that there is
+  // no manifest and this does nothing). A failure sticks: it becomes the background error.
+  void record(const ManifestRecord& record);
 
   // open.cpp: the directory's files, read once by the constructor.
   // Removes the `*.tmp` files that interrupted creates left behind.
@@ -135,9 +182,27 @@ class LsmStorage {
   // The ids of the SSTs among `names`, highest (newest) first; throws Corruption for a name that
   // looks like an SST's but is not one the engine writes.
   std::vector<std::size_t> sstable_ids_newest_first(const std::vector<std::string>& names) const;
+  // Builds the state the directory holds; `sst_ids` are the SSTs in it, newest first. Week 1:
+  // they all become L0. Week 2 day 5: the MANIFEST says what the tree is.
+  void recover(const std::vector<std::size_t>& sst_ids);
   // Opens the SSTs `ids` (newest first, not empty) of the directory as level-0 SSTs and moves
   // next_id_ past their ids. Runs in the constructor, before anything else can see the state.
   void load_sstables(const std::vector<std::size_t>& ids);
+  // SSTs loaded without a manifest land in L0, but a tiered tree has no L0: there each becomes a
+  // tier of its own, newest first. Does nothing otherwise, or when L0 is empty.
+  void place_level0_in_tiers();
+  // Replays the records of a manifest read from `file` (week 2 day 5).
+  ManifestReplay replay_manifest(const ManifestContents& contents, std::string_view file) const;
+  // Applies one record to `replay`; throws Corruption naming `file` and the record's offset for
+  // a record that does not fit the tree replayed so far.
+  void apply_record(ManifestReplay& replay, const ManifestEntry& entry,
+                    std::string_view file) const;
+  // Opens every SST `state` names (Corruption naming a missing one, which a durable record
+  // promised) and sorts each level by first key (a leveled replay leaves them unsorted).
+  void open_named_sstables(LsmState& state, const std::vector<std::size_t>& sst_ids_on_disk) const;
+  // Removes the SSTs of `sst_ids_on_disk` that `state` does not name, into recovery_report_.
+  void remove_unnamed_sstables(const LsmState& state,
+                               const std::vector<std::size_t>& sst_ids_on_disk);
 
   // compact.cpp: merging sorted runs into new ones (week 2).
   // Merges the input runs of `task` into new SSTs of about target_sst_size bytes each, dropping
@@ -170,9 +235,10 @@ class LsmStorage {
   void stop_compaction_thread();
 
   // flush.cpp: writing memtables to SSTs, in the background.
-  // Puts the SST of a flushed memtable into `next`: at the front of L0, or as a new tier in
-  // front of the others when the controller does not flush to L0 (tiered, week 2 day 3).
-  void add_flushed_sstable(LsmState& next, std::shared_ptr<SsTable> table) const;
+  // Puts the SST `id` of a flushed memtable into `next`: at the front of L0, or as a new tier in
+  // front of the others when the controller does not flush to L0 (tiered, week 2 day 3). The
+  // caller adds the open SST to next.sstables (manifest replay has none to add).
+  void add_flushed_sstable(LsmState& next, std::size_t id) const;
   // Builds the SST of `memtable` in the directory and opens it.
   std::shared_ptr<SsTable> write_sstable(const MemTable& memtable) const;
   // The flush thread: waits until there are too many frozen memtables, then flushes them.
@@ -232,6 +298,9 @@ class LsmStorage {
   bool close_finished_ = false;
   // Null for CompactionStrategy::kNone.
   std::unique_ptr<CompactionController> compaction_controller_;
+  // The manifest (week 2 day 5); empty before. Appended to under state_change_mutex_ only.
+  std::optional<Manifest> manifest_;
+  RecoveryReport recovery_report_;
   // The compaction thread sleeps on compaction_wanted_; flushes wake it.
   std::mutex compaction_wake_mutex_;
   std::condition_variable_any compaction_wanted_;
