@@ -29,7 +29,9 @@ enum class TaskType : std::uint8_t {
 
 // --- Encoding (provided) ---
 
-void put_id(std::string& out, std::size_t id) { put_u64(out, id); }
+void put_id(std::string& out, std::size_t id) {
+  put_u64(out, id);
+}
 
 void put_ids(std::string& out, const std::vector<std::size_t>& ids) {
   put_u32(out, static_cast<std::uint32_t>(ids.size()));
@@ -304,8 +306,9 @@ ManifestContents read_manifest(const std::filesystem::path& path, FileSystem& fs
     const std::uint32_t length = frame.u32();
     if (length == 0 || length > kMaxManifestRecordSize) {
       throw Corruption(file, at,
-                       "a record length of " + std::to_string(length) + " bytes (a record has 1 to " +
-                           std::to_string(kMaxManifestRecordSize) + ")");
+                       "a record length of " + std::to_string(length) +
+                           " bytes (a record has 1 to " + std::to_string(kMaxManifestRecordSize) +
+                           ")");
     }
     if (length > frame.remaining()) {
       contents.torn_tail_offset = at;

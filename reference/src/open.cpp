@@ -89,10 +89,11 @@ void LsmStorage::recover(const std::vector<std::size_t>& sst_ids) {
   //|   load_sstables(sst_ids);
   //| }
   // @lesson w2d5 replaces: with a MANIFEST: read_manifest(), replay_manifest(),
-  //   open_named_sstables() (missing → Corruption), make that the state, move next_id_ past every id (the replay's and
-  //   the SSTs on disk); without one, load_sstables() and place_level0_in_tiers() (adoption);
-  //   then write a new manifest, Manifest::create() with a SnapshotRecord of the tree and
-  //   next_id_, and only then remove_unnamed_sstables(); fill recovery_report_ on the way
+  //   open_named_sstables() (missing → Corruption), make that the state, move next_id_ past every
+  //   id (the replay's and the SSTs on disk); without one, load_sstables() and
+  //   place_level0_in_tiers() (adoption); then write a new manifest, Manifest::create() with a
+  //   SnapshotRecord of the tree and next_id_, and only then remove_unnamed_sstables(); fill
+  //   recovery_report_ on the way
   const std::filesystem::path manifest_path = path_ / kManifestFileName;
   if (fs_->exists(manifest_path)) {
     const ManifestContents contents = read_manifest(manifest_path, *fs_);
@@ -113,8 +114,8 @@ void LsmStorage::recover(const std::vector<std::size_t>& sst_ids) {
   }
   const std::shared_ptr<const LsmState> recovered = state_;
   manifest_.emplace(Manifest::create(
-      manifest_path,
-      SnapshotRecord{next_id_.load(), recovered->l0_sstables, recovered->levels}, *fs_));
+      manifest_path, SnapshotRecord{next_id_.load(), recovered->l0_sstables, recovered->levels},
+      *fs_));
   // Only now: the new manifest is durable, so no record that could still name them survives.
   remove_unnamed_sstables(*recovered, sst_ids);
   // @lesson end
@@ -202,8 +203,8 @@ void LsmStorage::apply_record(ManifestReplay& replay, const ManifestEntry& entry
     claim_new_id(created->id);
     replay.live_memtables.push_back(created->id);
   } else if (const auto* flush = std::get_if<FlushRecord>(&entry.record)) {
-    const auto live = std::find(replay.live_memtables.begin(), replay.live_memtables.end(),
-                                flush->id);
+    const auto live =
+        std::find(replay.live_memtables.begin(), replay.live_memtables.end(), flush->id);
     if (live == replay.live_memtables.end()) {
       fail("flush of memtable " + std::to_string(flush->id) + ", which is not a live memtable");
     }
@@ -251,7 +252,8 @@ void LsmStorage::open_named_sstables(LsmState& state,
       throw Corruption(sst_path(id).string(), 0,
                        "the manifest names this SST, but it is not in the directory");
     }
-    state.sstables.emplace(id, SsTable::open(id, block_cache_, FileObject::open(sst_path(id), *fs_)));
+    state.sstables.emplace(id,
+                           SsTable::open(id, block_cache_, FileObject::open(sst_path(id), *fs_)));
   }
   // A leveled replay appends outputs unsorted (in_recovery); a level is a sorted run in every
   // strategy, so sorting by first key is right for all of them.

@@ -258,8 +258,9 @@ TEST_CASE("cli keeps the data of a run that ended at end of input, quit or close
           "d=4\n" +
               after_first + std::string(ending.empty() ? "6" : "5") +
               " keys\n"
-              "memtable " + std::to_string(current) + " (current): empty\n" +
-              sst_line(db, ids[0]) + sst_line(db, ids[1]) + "ok\n");
+              "memtable " +
+              std::to_string(current) + " (current): empty\n" + sst_line(db, ids[0]) +
+              sst_line(db, ids[1]) + "ok\n");
     CHECK(third.exit_code == 0);
   }
 }

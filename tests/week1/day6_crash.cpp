@@ -188,8 +188,7 @@ TEST_CASE("a crash at any operation of a flush leaves a database that opens, bef
     if (flush_ops[i].rfind("sync_dir ", 0) == 0) {
       sync_dir_at = durable_at = i + 1;
     }
-    if (flush_ops[i].rfind("sync ", 0) == 0 && flush_ops[i].ends_with("/MANIFEST") &&
-        sync_dir_at) {
+    if (flush_ops[i].rfind("sync ", 0) == 0 && flush_ops[i].ends_with("/MANIFEST") && sync_dir_at) {
       durable_at = i + 1;
     }
   }

@@ -1,4 +1,5 @@
 // copy-test, scheck and test: getting the official tests to a tree and running them.
+#include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
@@ -52,6 +53,27 @@ void copy_official_tests(const Repo& repo, const std::vector<Chapter>& chapters,
   }
 }
 
+namespace {
+
+// Rewrites the test files of the chapters already in `tests_dir` (other than `copied`) that
+// differ from the official ones, saying which.
+void refresh_earlier_tests(const Repo& repo, const std::vector<Chapter>& copied,
+                           const fs::path& tests_dir) {
+  for (const Chapter& chapter : discover_chapters(tests_dir)) {
+    if (std::find(copied.begin(), copied.end(), chapter) != copied.end()) {
+      continue;
+    }
+    for (const auto& file : chapter_test_files(repo.tests(), chapter)) {
+      if (write_if_changed(tests_dir / file, read_file(repo.tests() / file))) {
+        std::cout << "  refreshed   " << repo.display(tests_dir / file) << " (" << chapter.id()
+                  << ": the official test changed since it was copied)\n";
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<LabelRun> run_labels(const fs::path& build_dir, const std::vector<std::string>& labels,
                                  Output output, const std::string& sanitize) {
   std::vector<LabelRun> runs;
@@ -74,6 +96,10 @@ int copy_test(const Repo& repo, ChapterFilter filter, const std::string& tree_sp
     throw UsageError("reference/ runs the official tests in place: use ./x test --tree reference");
   }
   copy_official_tests(repo, chapters, tree / "tests", true);
+  // A later chapter can change what an earlier chapter's tests may assume (the manifest of
+  // week 2 day 5 moves the moment a flush becomes durable), so the official versions of the
+  // earlier chapters already in the tree come along.
+  refresh_earlier_tests(repo, chapters, tree / "tests");
   std::cout << "copied the tests of " << describe_chapters(chapters) << " into "
             << repo.display(tree / "tests") << "\nnext: ./x scheck" << repo.tree_flag(tree) << "\n";
   return kExitOk;

@@ -123,7 +123,9 @@ int main(int argc, char** argv) {
   copy->footer(
       "Copies tests/harness/*, tests/provided/* and tests/weekW/dayD_*.cpp (every day of the week\n"
       "when --day is omitted) into DIR/tests/, keeping their relative paths. Files already up to\n"
-      "date are left alone, so running it twice is harmless. Then run ./x scheck.");
+      "date are left alone, so running it twice is harmless. The tests of earlier chapters\n"
+      "already in DIR/tests/ are brought up to date too, and each one rewritten is named (a later\n"
+      "chapter can change what they may assume). Then run ./x scheck.");
   chapter_options.add_to(*copy, "to copy (required)");
   copy->get_option("--week")->required();
   copy->add_option("--tree", tree, "the tree to copy into: starter or a directory")
