@@ -34,7 +34,13 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
   // A name the engine never writes stops the open here, before anything in the directory changes.
   const std::vector<std::size_t> sst_ids = sstable_ids_newest_first(names);
   remove_temporary_files(names);
-  recover(sst_ids);
+  // Week 2 day 5: the manifest says what the tree is; call recover_from_manifest(sst_ids) here.
+  // @lesson w2d5 solution-only
+  recover_from_manifest(sst_ids);
+  // @lesson end
+  if (!manifest_ && !sst_ids.empty()) {
+    load_sstables(sst_ids);  // week 1: every SST of the directory is an L0 SST
+  }
   place_level0_in_tiers();
   auto initial = std::make_shared<LsmState>(*state_);
   initial->memtable = create_memtable();
@@ -83,17 +89,13 @@ std::vector<std::size_t> LsmStorage::sstable_ids_newest_first(
   return ids;
 }
 
-void LsmStorage::recover(const std::vector<std::size_t>& sst_ids) {
-  // @lesson w1d5 LsmStorage::recover: when the directory holds SSTs, load_sstables() them
-  //| if (!sst_ids.empty()) {
-  //|   load_sstables(sst_ids);
-  //| }
-  // @lesson w2d5 replaces: with a MANIFEST: read_manifest(), replay_manifest(),
-  //   open_named_sstables() (missing → Corruption), make that the state, move next_id_ past every
-  //   id (the replay's and the SSTs on disk); without one, load_sstables() and
-  //   place_level0_in_tiers() (adoption); then write a new manifest, Manifest::create() with a
-  //   SnapshotRecord of the tree and next_id_, and only then remove_unnamed_sstables(); fill
-  //   recovery_report_ on the way
+void LsmStorage::recover_from_manifest(const std::vector<std::size_t>& sst_ids) {
+  // @lesson w2d5 LsmStorage::recover_from_manifest: with a MANIFEST: read_manifest(),
+  //   replay_manifest(), open_named_sstables() (missing → Corruption), make that the state, and
+  //   move next_id_ past every id (the replay's and the SSTs on disk); without one, adopt:
+  //   load_sstables() and place_level0_in_tiers(); then write a new manifest (Manifest::create()
+  //   with a SnapshotRecord of the tree and next_id_) into manifest_, and only then
+  //   remove_unnamed_sstables(); fill recovery_report_ on the way
   const std::filesystem::path manifest_path = path_ / kManifestFileName;
   if (fs_->exists(manifest_path)) {
     const ManifestContents contents = read_manifest(manifest_path, *fs_);

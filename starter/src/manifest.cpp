@@ -29,7 +29,9 @@ enum class TaskType : std::uint8_t {
 
 // --- Encoding (provided) ---
 
-void put_id(std::string& out, std::size_t id) { put_u64(out, id); }
+void put_id(std::string& out, std::size_t id) {
+  put_u64(out, id);
+}
 
 void put_ids(std::string& out, const std::vector<std::size_t>& ids) {
   put_u32(out, static_cast<std::uint32_t>(ids.size()));

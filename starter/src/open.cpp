@@ -34,7 +34,10 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
   // A name the engine never writes stops the open here, before anything in the directory changes.
   const std::vector<std::size_t> sst_ids = sstable_ids_newest_first(names);
   remove_temporary_files(names);
-  recover(sst_ids);
+  // Week 2 day 5: the manifest says what the tree is; call recover_from_manifest(sst_ids) here.
+  if (!manifest_ && !sst_ids.empty()) {
+    load_sstables(sst_ids);  // week 1: every SST of the directory is an L0 SST
+  }
   place_level0_in_tiers();
   auto initial = std::make_shared<LsmState>(*state_);
   initial->memtable = create_memtable();
@@ -74,9 +77,13 @@ std::vector<std::size_t> LsmStorage::sstable_ids_newest_first(
   return ids;
 }
 
-void LsmStorage::recover(const std::vector<std::size_t>& sst_ids) {
-  // TODO(w1d5): when the directory holds SSTs, load_sstables() them
-  throw ::mini_lsm::NotImplemented("w1d5", "LsmStorage::recover");
+void LsmStorage::recover_from_manifest(const std::vector<std::size_t>& sst_ids) {
+  // TODO(w2d5): with a MANIFEST: read_manifest(), replay_manifest(), open_named_sstables() (missing
+  //   → Corruption), make that the state, and move next_id_ past every id (the replay's and the
+  //   SSTs on disk); without one, adopt: load_sstables() and place_level0_in_tiers(); then write a
+  //   new manifest (Manifest::create() with a SnapshotRecord of the tree and next_id_) into
+  //   manifest_, and only then remove_unnamed_sstables(); fill recovery_report_ on the way
+  throw ::mini_lsm::NotImplemented("w2d5", "LsmStorage::recover_from_manifest");
 }
 
 void LsmStorage::place_level0_in_tiers() {

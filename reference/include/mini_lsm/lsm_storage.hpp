@@ -182,9 +182,10 @@ class LsmStorage {
   // The ids of the SSTs among `names`, highest (newest) first; throws Corruption for a name that
   // looks like an SST's but is not one the engine writes.
   std::vector<std::size_t> sstable_ids_newest_first(const std::vector<std::string>& names) const;
-  // Builds the state the directory holds; `sst_ids` are the SSTs in it, newest first. Week 1:
-  // they all become L0. Week 2 day 5: the MANIFEST says what the tree is.
-  void recover(const std::vector<std::size_t>& sst_ids);
+  // Builds the tree the directory holds from its MANIFEST (or adopts a directory without one)
+  // and writes a new MANIFEST; `sst_ids` are the SSTs in the directory, newest first (week 2
+  // day 5).
+  void recover_from_manifest(const std::vector<std::size_t>& sst_ids);
   // Opens the SSTs `ids` (newest first, not empty) of the directory as level-0 SSTs and moves
   // next_id_ past their ids. Runs in the constructor, before anything else can see the state.
   void load_sstables(const std::vector<std::size_t>& ids);
