@@ -115,9 +115,10 @@ void LsmStorage::recover_from_manifest(const std::vector<std::size_t>& sst_ids) 
     next_id_ = std::max(next_id_.load(), sst_ids.front() + 1);
   }
   const std::shared_ptr<const LsmState> recovered = state_;
-  manifest_.emplace(Manifest::create(
-      manifest_path, SnapshotRecord{next_id_.load(), recovered->l0_sstables, recovered->levels},
-      *fs_));
+  manifest_.emplace(Manifest::create(manifest_path,
+                                     SnapshotRecord{next_id_.load(), options_.compaction.strategy,
+                                                    recovered->l0_sstables, recovered->levels},
+                                     *fs_));
   // Only now: the new manifest is durable, so no record that could still name them survives.
   remove_unnamed_sstables(*recovered, sst_ids);
   // @lesson end
@@ -169,9 +170,35 @@ std::set<std::size_t> live_sstable_ids(const LsmState& state) {
 }  // namespace
 // @lesson end
 
+void LsmStorage::check_options_match(const SnapshotRecord& snapshot) const {
+  const auto name = compaction_strategy_name;
+  if (snapshot.strategy != options_.compaction.strategy) {
+    throw InvalidArgument("the database in " + path_.string() + " was built by " +
+                          name(snapshot.strategy) + " compaction; open it with that strategy (" +
+                          name(options_.compaction.strategy) + " would misread its levels)");
+  }
+  std::vector<std::size_t> expected;
+  std::vector<std::size_t> found;
+  if (options_.compaction.strategy != CompactionStrategy::kTiered) {
+    for (const Level& level : initial_levels(options_.compaction)) {
+      expected.push_back(level.id);
+    }
+    for (const Level& level : snapshot.levels) {
+      found.push_back(level.id);
+    }
+  }
+  if (expected != found) {
+    throw InvalidArgument(
+        "the database in " + path_.string() + " has " + std::to_string(found.size()) +
+        " levels below L0, but the options ask for " + std::to_string(expected.size()) +
+        "; open it with the options it was built with");
+  }
+}
+
 void LsmStorage::apply_record(ManifestReplay& replay, const ManifestEntry& entry,
                               std::string_view file) const {
-  // @lesson w2d5 LsmStorage::apply_record: a snapshot (only as the first record) sets the tree,
+  // @lesson w2d5 LsmStorage::apply_record: a snapshot (only as the first record, and after
+  //   check_options_match()) sets the tree,
   //   first_new_id and next_id; NewMemtable adds a live memtable; Flush of a live memtable places
   //   its SST with add_flushed_sstable(); a compaction whose inputs are all in the tree goes
   //   through apply_full_compaction() or the controller's apply_result(..., true); a new id must
@@ -190,6 +217,7 @@ void LsmStorage::apply_record(ManifestReplay& replay, const ManifestEntry& entry
     if (entry.offset != kManifestHeaderSize) {
       fail("a snapshot record after the first record");
     }
+    check_options_match(*snapshot);
     replay.state.l0_sstables = snapshot->l0_sstables;
     replay.state.levels = snapshot->levels;
     const std::set<std::size_t> ids = live_sstable_ids(replay.state);

@@ -120,6 +120,15 @@ class RecordReader {
 
   std::uint8_t u8() { return bytes_.u8(); }
 
+  CompactionStrategy strategy() {
+    const std::size_t at = bytes_.position();
+    const std::uint8_t value = bytes_.u8();
+    if (value > static_cast<std::uint8_t>(CompactionStrategy::kLeveled)) {
+      fail_at(at, "unknown compaction strategy " + std::to_string(value));
+    }
+    return static_cast<CompactionStrategy>(value);
+  }
+
   CompactionTask task() {
     const std::size_t at = bytes_.position();
     switch (static_cast<TaskType>(bytes_.u8())) {
@@ -187,21 +196,36 @@ std::string join_ids(const std::vector<std::size_t>& ids) {
   return text + "]";
 }
 
-std::string describe_levels(const std::vector<Level>& levels) {
+std::string describe_levels(const std::vector<Level>& levels, bool tiers) {
   std::string text;
   for (const Level& level : levels) {
-    text += " L" + std::to_string(level.id) + " " + join_ids(level.sst_ids);
+    text += (tiers ? " tier " : " L") + std::to_string(level.id) + " " + join_ids(level.sst_ids);
   }
   return text;
 }
 
 }  // namespace
 
+std::string compaction_strategy_name(CompactionStrategy strategy) {
+  switch (strategy) {
+    case CompactionStrategy::kNone:
+      return "none";
+    case CompactionStrategy::kSimple:
+      return "simple";
+    case CompactionStrategy::kTiered:
+      return "tiered";
+    case CompactionStrategy::kLeveled:
+      return "leveled";
+  }
+  return "unknown";
+}
+
 std::string encode_record(const ManifestRecord& record) {
   std::string out;
   if (const auto* snapshot = std::get_if<SnapshotRecord>(&record)) {
     put_u8(out, static_cast<std::uint8_t>(RecordType::kSnapshot));
     put_id(out, snapshot->next_id);
+    put_u8(out, static_cast<std::uint8_t>(snapshot->strategy));
     put_ids(out, snapshot->l0_sstables);
     put_levels(out, snapshot->levels);
   } else if (const auto* created = std::get_if<NewMemtableRecord>(&record)) {
@@ -228,6 +252,7 @@ ManifestRecord decode_record(std::string_view payload, std::string_view file,
     case RecordType::kSnapshot: {
       SnapshotRecord snapshot;
       snapshot.next_id = reader.id();
+      snapshot.strategy = reader.strategy();
       snapshot.l0_sstables = reader.ids();
       snapshot.levels = reader.levels();
       record = std::move(snapshot);
@@ -255,8 +280,9 @@ ManifestRecord decode_record(std::string_view payload, std::string_view file,
 
 std::string describe(const ManifestRecord& record) {
   if (const auto* snapshot = std::get_if<SnapshotRecord>(&record)) {
-    return "snapshot next_id=" + std::to_string(snapshot->next_id) + " L0 " +
-           join_ids(snapshot->l0_sstables) + describe_levels(snapshot->levels);
+    return "snapshot next_id=" + std::to_string(snapshot->next_id) + " " +
+           compaction_strategy_name(snapshot->strategy) + " L0 " + join_ids(snapshot->l0_sstables) +
+           describe_levels(snapshot->levels, snapshot->strategy == CompactionStrategy::kTiered);
   }
   if (const auto* created = std::get_if<NewMemtableRecord>(&record)) {
     return "new_memtable " + std::to_string(created->id);

@@ -106,13 +106,38 @@ ManifestReplay LsmStorage::replay_manifest(const ManifestContents& contents,
   throw ::mini_lsm::NotImplemented("w2d5", "LsmStorage::replay_manifest");
 }
 
+void LsmStorage::check_options_match(const SnapshotRecord& snapshot) const {
+  const auto name = compaction_strategy_name;
+  if (snapshot.strategy != options_.compaction.strategy) {
+    throw InvalidArgument("the database in " + path_.string() + " was built by " +
+                          name(snapshot.strategy) + " compaction; open it with that strategy (" +
+                          name(options_.compaction.strategy) + " would misread its levels)");
+  }
+  std::vector<std::size_t> expected;
+  std::vector<std::size_t> found;
+  if (options_.compaction.strategy != CompactionStrategy::kTiered) {
+    for (const Level& level : initial_levels(options_.compaction)) {
+      expected.push_back(level.id);
+    }
+    for (const Level& level : snapshot.levels) {
+      found.push_back(level.id);
+    }
+  }
+  if (expected != found) {
+    throw InvalidArgument(
+        "the database in " + path_.string() + " has " + std::to_string(found.size()) +
+        " levels below L0, but the options ask for " + std::to_string(expected.size()) +
+        "; open it with the options it was built with");
+  }
+}
+
 void LsmStorage::apply_record(ManifestReplay& replay, const ManifestEntry& entry,
                               std::string_view file) const {
-  // TODO(w2d5): a snapshot (only as the first record) sets the tree, first_new_id and next_id;
-  //   NewMemtable adds a live memtable; Flush of a live memtable places its SST with
-  //   add_flushed_sstable(); a compaction whose inputs are all in the tree goes through
-  //   apply_full_compaction() or the controller's apply_result(..., true); a new id must be >=
-  //   first_new_id and never seen before; next_id goes past every id; any broken rule is
+  // TODO(w2d5): a snapshot (only as the first record, and after check_options_match()) sets the
+  //   tree, first_new_id and next_id; NewMemtable adds a live memtable; Flush of a live memtable
+  //   places its SST with add_flushed_sstable(); a compaction whose inputs are all in the tree goes
+  //   through apply_full_compaction() or the controller's apply_result(..., true); a new id must be
+  //   >= first_new_id and never seen before; next_id goes past every id; any broken rule is
   //   Corruption(file, entry.offset, what)
   throw ::mini_lsm::NotImplemented("w2d5", "LsmStorage::apply_record");
 }

@@ -194,6 +194,9 @@ class LsmStorage {
   void place_level0_in_tiers();
   // Replays the records of a manifest read from `file` (week 2 day 5).
   ManifestReplay replay_manifest(const ManifestContents& contents, std::string_view file) const;
+  // Throws InvalidArgument when the tree of `snapshot` was built by another compaction strategy
+  // or with another number of levels than options_ says: its records would be misread.
+  void check_options_match(const SnapshotRecord& snapshot) const;
   // Applies one record to `replay`; throws Corruption naming `file` and the record's offset for
   // a record that does not fit the tree replayed so far.
   void apply_record(ManifestReplay& replay, const ManifestEntry& entry,

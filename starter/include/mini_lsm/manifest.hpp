@@ -16,6 +16,7 @@
 #include "mini_lsm/file_names.hpp"
 #include "mini_lsm/file_system.hpp"
 #include "mini_lsm/lsm_state.hpp"
+#include "mini_lsm/options.hpp"
 
 namespace mini_lsm {
 
@@ -34,6 +35,9 @@ inline constexpr std::uint32_t kMaxManifestRecordSize = std::uint32_t{1} << 26;
 struct SnapshotRecord {
   /// Every id below it was handed out before; ids of later records are at least this.
   std::size_t next_id = 0;
+  /// The compaction strategy that shaped the tree: the records that follow only make sense to
+  /// its controller, so an engine with another one refuses to open the database.
+  CompactionStrategy strategy = CompactionStrategy::kNone;
   std::vector<std::size_t> l0_sstables;
   std::vector<Level> levels;
   bool operator==(const SnapshotRecord&) const = default;
@@ -63,6 +67,8 @@ std::string encode_record(const ManifestRecord& record);
 /// Decodes the bytes encode_record() wrote. Throws Corruption naming `file` and the offset
 /// (`offset` is where `payload` starts in the file) for anything else, including bytes left over.
 ManifestRecord decode_record(std::string_view payload, std::string_view file, std::uint64_t offset);
+/// "none", "simple", "tiered" or "leveled".
+std::string compaction_strategy_name(CompactionStrategy strategy);
 /// One line describing a record, e.g. "flush 7" or "compaction L0 [5 4] -> L1 [8 9]".
 std::string describe(const ManifestRecord& record);
 
