@@ -77,11 +77,13 @@ class RecordReader {
   RecordReader(std::string_view payload, std::string_view file, std::uint64_t offset)
       : bytes_(payload, file, offset), file_(file), offset_(offset) {}
 
+  // A bad value is reported at its first byte (where a hex dump shows it), not after it.
   std::size_t id() {
+    const std::size_t at = bytes_.position();
     const std::uint64_t value = bytes_.u64();
     if (value > kMaxFileId) {
-      bytes_.fail("id " + std::to_string(value) + " is over the largest id, " +
-                  std::to_string(kMaxFileId));
+      fail_at(at, "id " + std::to_string(value) + " is over the largest id, " +
+                      std::to_string(kMaxFileId));
     }
     return static_cast<std::size_t>(value);
   }
@@ -111,9 +113,10 @@ class RecordReader {
   }
 
   bool flag() {
+    const std::size_t at = bytes_.position();
     const std::uint8_t value = bytes_.u8();
     if (value > 1) {
-      bytes_.fail("a flag is 0 or 1, not " + std::to_string(value));
+      fail_at(at, "a flag is 0 or 1, not " + std::to_string(value));
     }
     return value == 1;
   }
