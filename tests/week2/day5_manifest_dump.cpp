@@ -32,20 +32,21 @@ using mini_lsm::testing::ToolResult;
 
 namespace {
 
-// A fresh tree's session: its snapshot, a memtable created, flushed, and a full compaction.
-// Records start at 8, 57, 70 and 83; the file is 145 bytes.
+// The worked example of the chapter page: a snapshot with SST 2 in L0, memtable 3 created and
+// flushed, a full compaction of 3 and 2 into 4. Records start at 8, 50, 63 and 76; the file is
+// 130 bytes.
 const std::vector<ManifestRecord> kRecords{
-    SnapshotRecord{3, {2, 1}, {Level{1, {}}}},
+    SnapshotRecord{3, mini_lsm::CompactionStrategy::kNone, {2}, {Level{1, {}}}},
     NewMemtableRecord{3},
     FlushRecord{3},
-    CompactionRecord{FullCompactionTask{{3, 2, 1}, {Level{1, {}}}}, {4}},
+    CompactionRecord{FullCompactionTask{{3, 2}, {Level{1, {}}}}, {4}},
 };
 
 const char* const kRecordLines =
-    "at 8 (45 bytes): snapshot next_id=3 L0 [2 1] L1 []\n"
-    "at 57 (9 bytes): new_memtable 3\n"
-    "at 70 (9 bytes): flush 3\n"
-    "at 83 (58 bytes): compaction full: L0 [3 2 1] + L1 [] -> bottom (bottom) output [4]\n";
+    "at 8 (38 bytes): snapshot next_id=3 none L0 [2] L1 []\n"
+    "at 50 (9 bytes): new_memtable 3\n"
+    "at 63 (9 bytes): flush 3\n"
+    "at 76 (50 bytes): compaction full: L0 [3 2] + L1 [] -> bottom (bottom) output [4]\n";
 
 class DumpFixture {
  public:
@@ -82,7 +83,7 @@ class DumpFixture {
     write_manifest();
     const ToolResult clean = dump();
     CHECK(clean.out ==
-          name() + ": 145 bytes, format version 1\n" + kRecordLines + "clean: 4 records\n");
+          name() + ": 130 bytes, format version 1\n" + kRecordLines + "clean: 4 records\n");
     CHECK(clean.exit_code == 0);
   }
 
@@ -99,7 +100,7 @@ TEST_CASE("manifest-dump of a clean manifest prints every record and exits 0",
   fixture.write_manifest();
   const ToolResult result = fixture.dump();
   CHECK(result.out ==
-        fixture.name() + ": 145 bytes, format version 1\n" + kRecordLines + "clean: 4 records\n");
+        fixture.name() + ": 130 bytes, format version 1\n" + kRecordLines + "clean: 4 records\n");
   CHECK(result.err.empty());
   CHECK(result.exit_code == 0);
 }
@@ -108,11 +109,11 @@ TEST_CASE("manifest-dump of a manifest holding only its snapshot says 1 record",
           "[w2d5][manifest-dump]") {
   DumpFixture fixture;
   fixture.write_manifest();
-  fixture.replace(fixture.bytes().substr(0, 57));
+  fixture.replace(fixture.bytes().substr(0, 50));
   const ToolResult result = fixture.dump();
   CHECK(result.out == fixture.name() +
-                          ": 57 bytes, format version 1\n"
-                          "at 8 (45 bytes): snapshot next_id=3 L0 [2 1] L1 []\n"
+                          ": 50 bytes, format version 1\n"
+                          "at 8 (38 bytes): snapshot next_id=3 none L0 [2] L1 []\n"
                           "clean: 1 record\n");
   CHECK(result.exit_code == 0);
 }
@@ -121,14 +122,14 @@ TEST_CASE("manifest-dump of a manifest cut inside its last record reports a torn
           "[w2d5][manifest-dump]") {
   DumpFixture fixture;
   fixture.write_manifest();
-  fixture.replace(fixture.bytes().substr(0, 135));
+  fixture.replace(fixture.bytes().substr(0, 120));
   const ToolResult result = fixture.dump();
   CHECK(result.out == fixture.name() +
-                          ": 135 bytes, format version 1\n"
-                          "at 8 (45 bytes): snapshot next_id=3 L0 [2 1] L1 []\n"
-                          "at 57 (9 bytes): new_memtable 3\n"
-                          "at 70 (9 bytes): flush 3\n"
-                          "torn tail at offset 83 (52 bytes a crash cut off; open drops them)\n");
+                          ": 120 bytes, format version 1\n"
+                          "at 8 (38 bytes): snapshot next_id=3 none L0 [2] L1 []\n"
+                          "at 50 (9 bytes): new_memtable 3\n"
+                          "at 63 (9 bytes): flush 3\n"
+                          "torn tail at offset 76 (44 bytes a crash cut off; open drops them)\n");
   CHECK(result.err.empty());
   CHECK(result.exit_code == 1);
 }
@@ -139,8 +140,8 @@ TEST_CASE("manifest-dump of a manifest ending in zero bytes reports a torn tail,
   fixture.write_manifest();
   fixture.replace(fixture.bytes() + std::string(16, '\0'));
   const ToolResult result = fixture.dump();
-  CHECK(result.out == fixture.name() + ": 161 bytes, format version 1\n" + kRecordLines +
-                          "torn tail at offset 145 (16 bytes a crash cut off; open drops them)\n");
+  CHECK(result.out == fixture.name() + ": 146 bytes, format version 1\n" + kRecordLines +
+                          "torn tail at offset 130 (16 bytes a crash cut off; open drops them)\n");
   CHECK(result.exit_code == 1);
 }
 
@@ -151,14 +152,14 @@ TEST_CASE(
   DumpFixture fixture;
   fixture.write_manifest();
   std::string bytes = fixture.bytes();
-  bytes[74] = 9;  // the flush record's type byte
+  bytes[67] = 9;  // the flush record's type byte
   fixture.replace(bytes);
   const ToolResult result = fixture.dump();
   CHECK(result.out == fixture.name() +
-                          ": 145 bytes, format version 1\n"
-                          "at 8 (45 bytes): snapshot next_id=3 L0 [2 1] L1 []\n"
-                          "at 57 (9 bytes): new_memtable 3\n"
-                          "corrupt at offset 74: unknown record type 9\n");
+                          ": 130 bytes, format version 1\n"
+                          "at 8 (38 bytes): snapshot next_id=3 none L0 [2] L1 []\n"
+                          "at 50 (9 bytes): new_memtable 3\n"
+                          "corrupt at offset 67: unknown record type 9\n");
   CHECK(result.err.empty());
   CHECK(result.exit_code == 2);
 }
@@ -187,7 +188,7 @@ TEST_CASE("manifest-dump of a file that is no manifest, or of another version, e
   version_7[4] = 7;
   fixture.replace(version_7);
   const ToolResult other = fixture.dump();
-  const std::string first_line = fixture.name() + ": 145 bytes, format version 7\n";
+  const std::string first_line = fixture.name() + ": 130 bytes, format version 7\n";
   CHECK(other.out.rfind(first_line + "corrupt at offset 4: ", 0) == 0);
   CHECK(other.out.find("version 7", first_line.size()) != std::string::npos);
   CHECK(other.exit_code == 2);

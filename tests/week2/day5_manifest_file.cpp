@@ -30,6 +30,7 @@
 #include "mini_lsm/manifest.hpp"
 
 using mini_lsm::CompactionRecord;
+using mini_lsm::CompactionStrategy;
 using mini_lsm::CompactionTask;
 using mini_lsm::Corruption;
 using mini_lsm::encode_record;
@@ -129,59 +130,68 @@ std::string framed_payload(const std::string& payload) {
 
 // ---- The worked example of the chapter page --------------------------------------------------
 
-// A snapshot, a new memtable, its flush, then one compaction of each kind of task. (One engine
+// A snapshot with the compaction strategy kNone (the records after it are read by that
+// strategy's controller).
+SnapshotRecord snapshot(std::size_t next_id, std::vector<std::size_t> l0, std::vector<Level> levels,
+                        CompactionStrategy strategy = CompactionStrategy::kNone) {
+  return SnapshotRecord{next_id, strategy, std::move(l0), std::move(levels)};
+}
+
+// The page's example (a snapshot with SST 2 in L0, memtable 3 created and flushed, a full
+// compaction of 3 and 2 into 4), then one compaction of each other kind of task. (One engine
 // runs one strategy, so no real manifest mixes the three kinds; the format does not care.)
 std::vector<ManifestRecord> golden_records() {
   LevelCompactionTask level;
   level.upper_level = std::nullopt;  // L0
-  level.upper_level_sst_ids = {4};
+  level.upper_level_sst_ids = {5};
   level.lower_level = 1;
-  level.lower_level_sst_ids = {3};
+  level.lower_level_sst_ids = {4};
   level.is_lower_level_bottom_level = true;
   return {
-      SnapshotRecord{2, {1}, {Level{1, {}}}},
-      NewMemtableRecord{2},
-      FlushRecord{2},
-      CompactionRecord{FullCompactionTask{{2, 1}, {Level{1, {}}}}, {3}},
-      CompactionRecord{level, {5}},
-      CompactionRecord{TieredCompactionTask{{Level{7, {7}}, Level{6, {6}}}, true}, {8}},
+      snapshot(3, {2}, {Level{1, {}}}),
+      NewMemtableRecord{3},
+      FlushRecord{3},
+      CompactionRecord{FullCompactionTask{{3, 2}, {Level{1, {}}}}, {4}},
+      CompactionRecord{level, {6}},
+      CompactionRecord{TieredCompactionTask{{Level{8, {8}}, Level{7, {7}}}, true}, {9}},
   };
 }
 
-// Worked out by hand from the format: ids are u64, counts u32, all little-endian.
+// Worked out by hand from the format: ids are u64, counts u32, all little-endian. The first 130
+// bytes are the worked example of the chapter page.
 const std::string kGoldenHex =
     "4d414e49 01000000"                           // magic "MANI", format version 1
-    "25000000"                                    // @8: length 37
-    "01 0200000000000000"                         //   snapshot, next_id 2
-    "01000000 0100000000000000"                   //   L0: 1 id: [1]
+    "26000000"                                    // @8: length 38
+    "01 0300000000000000 00"                      //   snapshot, next_id 3, strategy none
+    "01000000 0200000000000000"                   //   L0: 1 id: [2]
     "01000000 0100000000000000 00000000"          //   1 level: L1, 0 ids
-    "09000000"                                    // @49: length 9
-    "02 0200000000000000"                         //   new_memtable 2
-    "09000000"                                    // @62: length 9
-    "03 0200000000000000"                         //   flush 2
-    "32000000"                                    // @75: length 50
+    "09000000"                                    // @50: length 9
+    "02 0300000000000000"                         //   new_memtable 3
+    "09000000"                                    // @63: length 9
+    "03 0300000000000000"                         //   flush 3
+    "32000000"                                    // @76: length 50
     "04 01"                                       //   compaction, full
-    "02000000 0200000000000000 0100000000000000"  //   L0: [2 1]
+    "02000000 0300000000000000 0200000000000000"  //   L0: [3 2]
     "01000000 0100000000000000 00000000"          //   1 level: L1 []
-    "01000000 0300000000000000"                   //   output [3]
-    "38000000"                                    // @129: length 56
+    "01000000 0400000000000000"                   //   output [4]
+    "38000000"                                    // @130: length 56
     "04 02"                                       //   compaction, level
     "00 0000000000000000"                         //   no upper level (L0): flag 0, id 0
-    "01000000 0400000000000000"                   //   upper SSTs [4]
-    "0100000000000000 01000000 0300000000000000"  //   lower level 1, SSTs [3]
+    "01000000 0500000000000000"                   //   upper SSTs [5]
+    "0100000000000000 01000000 0400000000000000"  //   lower level 1, SSTs [4]
     "01"                                          //   lower level is the bottom
-    "01000000 0500000000000000"                   //   output [5]
-    "3b000000"                                    // @189: length 59
+    "01000000 0600000000000000"                   //   output [6]
+    "3b000000"                                    // @190: length 59
     "04 03"                                       //   compaction, tiered
     "02000000"                                    //   2 tiers
+    "0800000000000000 01000000 0800000000000000"  //   tier 8 [8]
     "0700000000000000 01000000 0700000000000000"  //   tier 7 [7]
-    "0600000000000000 01000000 0600000000000000"  //   tier 6 [6]
     "01"                                          //   bottom tier included
-    "01000000 0800000000000000";                  //   output [8]
+    "01000000 0900000000000000";                  //   output [9]
 
-constexpr std::uint64_t kGoldenOffsets[] = {8, 49, 62, 75, 129, 189};
-constexpr std::uint32_t kGoldenLengths[] = {37, 9, 9, 50, 56, 59};
-constexpr std::uint64_t kGoldenSize = 252;
+constexpr std::uint64_t kGoldenOffsets[] = {8, 50, 63, 76, 130, 190};
+constexpr std::uint32_t kGoldenLengths[] = {38, 9, 9, 50, 56, 59};
+constexpr std::uint64_t kGoldenSize = 253;
 
 // ---- Writing and reading ---------------------------------------------------------------------
 
@@ -251,7 +261,7 @@ class RecordGenerator {
   ManifestRecord record() {
     switch (random_() % 4) {
       case 0:
-        return SnapshotRecord{id(), ids(), levels()};
+        return snapshot(id(), ids(), levels(), strategy());
       case 1:
         return NewMemtableRecord{id()};
       case 2:
@@ -294,6 +304,8 @@ class RecordGenerator {
   }
 
   bool flag() { return random_() % 2 == 0; }
+
+  CompactionStrategy strategy() { return static_cast<CompactionStrategy>(random_() % 4); }
 
   CompactionTask task() {
     switch (random_() % 3) {
@@ -364,7 +376,7 @@ TEST_CASE(
     "equal, at their offsets",
     "[w2d5][manifest-file][round-trip]") {
   RecordGenerator generator(20260521);
-  std::vector<ManifestRecord> records{SnapshotRecord{}};
+  std::vector<ManifestRecord> records{snapshot(0, {}, {})};
   for (int i = 0; i < 300; ++i) {
     records.push_back(generator.record());
   }
@@ -391,8 +403,9 @@ TEST_CASE("manifest round trip keeps empty lists, 10000-id lists and the largest
   from_l1.upper_level_sst_ids = many;
   from_l1.lower_level = 2;
   const std::vector<ManifestRecord> records{
-      SnapshotRecord{0, {}, {}},
-      SnapshotRecord{static_cast<std::size_t>(kMaxFileId), many, {Level{1, many}, Level{2, {}}}},
+      snapshot(0, {}, {}),
+      snapshot(static_cast<std::size_t>(kMaxFileId), many, {Level{1, many}, Level{2, {}}},
+               CompactionStrategy::kLeveled),
       CompactionRecord{FullCompactionTask{}, {}},
       CompactionRecord{from_l1, many},
       CompactionRecord{TieredCompactionTask{}, {}},
@@ -602,7 +615,8 @@ TEST_CASE("manifest unknown compaction task type is Corruption at its byte",
   }
 }
 
-TEST_CASE("manifest flag byte of 2 is Corruption at the flag", "[w2d5][manifest-file][hostile]") {
+TEST_CASE("manifest flag byte of 2, or a strategy byte of 4, is Corruption at that byte",
+          "[w2d5][manifest-file][hostile]") {
   const std::string valid = header_bytes() + framed(FlushRecord{1});
   // A level task whose "has an upper level" flag is 2: the flag is the payload's third byte.
   const std::string level = byte(4) + byte(2) + byte(2) + u64_bytes(1) + u32_bytes(0) +
@@ -616,6 +630,12 @@ TEST_CASE("manifest flag byte of 2 is Corruption at the flag", "[w2d5][manifest-
   const std::optional<Corruption> bottom = corruption_reading(valid + framed_payload(tiered));
   REQUIRE(bottom);
   CHECK(bottom->offset() == 25 + 6);
+  // A snapshot whose strategy byte is 4 (strategies are 0 to 3).
+  const std::string strategy = byte(1) + u64_bytes(2) + byte(4) + u32_bytes(0) + u32_bytes(0);
+  const std::optional<Corruption> unknown = corruption_reading(valid + framed_payload(strategy));
+  REQUIRE(unknown);
+  CHECK(unknown->offset() == 25 + 9);
+  CHECK(mentions(*unknown, "strategy 4"));
 }
 
 TEST_CASE("manifest bytes left over after a record's fields are Corruption where they start",
@@ -649,21 +669,22 @@ TEST_CASE(
     "[w2d5][manifest-file][hostile]") {
   const std::string valid = header_bytes() + framed(FlushRecord{1});
   // A snapshot whose L0 list claims 4294967295 ids: 32 GiB if a reader believed it.
-  const std::string ids = byte(1) + u64_bytes(2) + u32_bytes(0xffffffff) + u32_bytes(0);
+  const std::string ids = byte(1) + u64_bytes(2) + byte(0) + u32_bytes(0xffffffff) + u32_bytes(0);
   const std::optional<Corruption> l0 = corruption_reading(valid + framed_payload(ids));
   REQUIRE(l0);
-  CHECK(l0->offset() == 25 + 9);
+  CHECK(l0->offset() == 25 + 10);
   CHECK(mentions(*l0, "4294967295"));
   // A list of levels that claims 2^28 of them (each at least 12 bytes).
-  const std::string levels = byte(1) + u64_bytes(2) + u32_bytes(0) + u32_bytes(1U << 28);
+  const std::string levels = byte(1) + u64_bytes(2) + byte(0) + u32_bytes(0) + u32_bytes(1U << 28);
   const std::optional<Corruption> many_levels = corruption_reading(valid + framed_payload(levels));
   REQUIRE(many_levels);
-  CHECK(many_levels->offset() == 25 + 13);
+  CHECK(many_levels->offset() == 25 + 14);
   // One id more than the 8 bytes left hold.
-  const std::string one_more = byte(1) + u64_bytes(2) + u32_bytes(2) + u64_bytes(1) + u32_bytes(0);
+  const std::string one_more =
+      byte(1) + u64_bytes(2) + byte(0) + u32_bytes(2) + u64_bytes(1) + u32_bytes(0);
   const std::optional<Corruption> short_list = corruption_reading(valid + framed_payload(one_more));
   REQUIRE(short_list);
-  CHECK(short_list->offset() == 25 + 9);
+  CHECK(short_list->offset() == 25 + 10);
 }
 
 TEST_CASE("manifest id over kMaxFileId is Corruption at the id, and kMaxFileId itself is fine",
@@ -710,7 +731,7 @@ TEST_CASE("manifest damage in the middle: the callback saw the records before it
     CHECK(error.offset() == kGoldenOffsets[3] + 4);
   }
   CHECK(threw);
-  CHECK(seen == std::vector<std::uint64_t>{8, 49, 62});
+  CHECK(seen == std::vector<std::uint64_t>{8, 50, 63});
 }
 
 // ---- Manifest::add_record ----------------------------------------------------------------------
@@ -719,7 +740,7 @@ TEST_CASE("manifest add_record appends length and payload in one append, then sy
           "[w2d5][manifest-file][add-record]") {
   FaultInjectionFs fs;
   fs.create_directories(kDir);
-  Manifest manifest = Manifest::create(kPath, SnapshotRecord{1, {}, {}}, fs);
+  Manifest manifest = Manifest::create(kPath, snapshot(1, {}, {}), fs);
   CHECK(manifest.path() == kPath);
   fs.clear_log();
   manifest.add_record(FlushRecord{7});
@@ -728,7 +749,7 @@ TEST_CASE("manifest add_record appends length and payload in one append, then sy
   CHECK(fs.log().size() == 4);
   CHECK(fs.log()[2] == "append /db/MANIFEST 34");
   CHECK(fs.durable_contents(kPath) ==
-        header_bytes() + framed(SnapshotRecord{1, {}, {}}) + framed(FlushRecord{7}) +
+        header_bytes() + framed(snapshot(1, {}, {})) + framed(FlushRecord{7}) +
             framed(CompactionRecord{FullCompactionTask{{7}, {}}, {8}}));
 }
 
@@ -757,7 +778,7 @@ TEST_CASE(
     "with the same error without touching the file",
     "[w2d5][manifest-file][add-record]") {
   FaultInjectionFs fs;
-  Manifest manifest = open_manifest(fs, {SnapshotRecord{1, {}, {}}, NewMemtableRecord{1}});
+  Manifest manifest = open_manifest(fs, {snapshot(1, {}, {}), NewMemtableRecord{1}});
   const std::string before = fs.contents(kPath);
   fs.fail(FsOp::kSync, 1);
   fs.clear_log();
@@ -779,7 +800,7 @@ TEST_CASE(
     "the torn record reads as a torn tail",
     "[w2d5][manifest-file][add-record]") {
   FaultInjectionFs fs;
-  Manifest manifest = open_manifest(fs, {SnapshotRecord{1, {}, {}}});
+  Manifest manifest = open_manifest(fs, {snapshot(1, {}, {})});
   const std::string before = fs.contents(kPath);
   fs.fail_append_torn(1, 5);
   fs.clear_log();
@@ -925,9 +946,9 @@ TEST_CASE("manifest create replaces a MANIFEST.tmp an earlier crash left",
           "[w2d5][manifest-file][create]") {
   FaultInjectionFs fs;
   fs.write_file("/db/MANIFEST.tmp", "half of a manifest");
-  const SnapshotRecord snapshot{4, {3, 2}, {Level{1, {1}}}};
-  Manifest::create(kPath, snapshot, fs);
-  CHECK(fs.contents(kPath) == header_bytes() + framed(snapshot));
+  const SnapshotRecord first = snapshot(4, {3, 2}, {Level{1, {1}}});
+  Manifest::create(kPath, first, fs);
+  CHECK(fs.contents(kPath) == header_bytes() + framed(first));
   CHECK(fs.files(kDir) == std::vector<std::string>{"MANIFEST"});
 }
 
@@ -935,12 +956,13 @@ TEST_CASE("manifest create is durable when it returns: a crash right after keeps
           "[w2d5][manifest-file][create]") {
   FaultInjectionFs fs;
   fs.create_directories(kDir);
-  const SnapshotRecord snapshot{9, {8}, {Level{1, {}}, Level{2, {5, 6}}}};
-  Manifest::create(kPath, snapshot, fs);
+  const SnapshotRecord first =
+      snapshot(9, {8}, {Level{1, {}}, Level{2, {5, 6}}}, CompactionStrategy::kSimple);
+  Manifest::create(kPath, first, fs);
   fs.crash(CrashMode::kDropUnsynced);
   CHECK(fs.durable_files(kDir) == std::vector<std::string>{"MANIFEST"});
-  CHECK(fs.contents(kPath) == header_bytes() + framed(snapshot));
+  CHECK(fs.contents(kPath) == header_bytes() + framed(first));
   const ManifestContents contents = read_manifest(kPath, fs);
   REQUIRE(contents.entries.size() == 1);
-  CHECK(contents.entries.front().record == ManifestRecord(snapshot));
+  CHECK(contents.entries.front().record == ManifestRecord(first));
 }
