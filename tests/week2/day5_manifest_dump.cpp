@@ -46,7 +46,7 @@ const char* const kRecordLines =
     "at 8 (38 bytes): snapshot next_id=3 none L0 [2] L1 []\n"
     "at 50 (9 bytes): new_memtable 3\n"
     "at 63 (9 bytes): flush 3\n"
-    "at 76 (50 bytes): compaction full: L0 [3 2] + L1 [] -> bottom (bottom) output [4]\n";
+    "at 76 (50 bytes): compaction full: L0 [3 2] + L1 [] -> bottom output [4]\n";
 
 class DumpFixture {
  public:
