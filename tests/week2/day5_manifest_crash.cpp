@@ -2,6 +2,7 @@
 // leaves a directory that opens with every durable write, and the order of the operations keeps
 // the rules of tests/harness/durability_log.hpp.
 
+#include <algorithm>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -210,6 +211,35 @@ std::vector<DurabilityEvent> recorded_scenario(CompactionStrategy strategy) {
   return durability_events(fs->log(), recorder->appends());
 }
 
+// The log of a real engine creating /db with SST 0 (flush 0) and closing: the hand-made logs
+// continue it, so that they start from the manifest a real engine leaves.
+std::vector<DurabilityEvent> engine_start() {
+  const auto fs = std::make_shared<FaultInjectionFs>();
+  const auto recorder = std::make_shared<ManifestRecorder>(fs);
+  {
+    auto engine = LsmStorage::open(kDb, crash_options(CompactionStrategy::kNone, recorder));
+    engine->put("a", "1");
+    engine->force_freeze_memtable();
+    engine->force_flush();
+    engine->close();
+  }
+  auto events = durability_events(fs->log(), recorder->appends());
+  REQUIRE(ordering_violations(events) == std::vector<std::string>{});
+  const bool flushed = std::any_of(events.begin(), events.end(), [](const DurabilityEvent& event) {
+    return std::find(event.records.begin(), event.records.end(),
+                     mini_lsm::ManifestRecord{FlushRecord{0}}) != event.records.end();
+  });
+  REQUIRE(flushed);  // the manifest names SST 0
+  return events;
+}
+
+// `start` followed by `more`.
+std::vector<DurabilityEvent> joined(std::vector<DurabilityEvent> start,
+                                    const std::vector<DurabilityEvent>& more) {
+  start.insert(start.end(), more.begin(), more.end());
+  return start;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -305,51 +335,39 @@ TEST_CASE("the ordering checker catches a missing sync_dir after an SST's rename
 
 TEST_CASE("the ordering checker accepts a hand-made log that keeps every rule",
           "[w2d5][crash][ordering]") {
-  const std::vector<DurabilityEvent> log = {
-      {"create /db/MANIFEST.tmp", {}},
-      {"append /db/MANIFEST.tmp 8", {}},
-      {"append /db/MANIFEST.tmp 30", {SnapshotRecord{3, {}, {Level{1, {}}}}}},
-      {"sync /db/MANIFEST.tmp", {}},
-      {"rename /db/MANIFEST.tmp /db/MANIFEST", {}},
-      {"sync_dir /db", {}},
-      {"open_for_append /db/MANIFEST", {}},
-      {"create /db/5.sst.tmp", {}},
-      {"append /db/5.sst.tmp 100", {}},
-      {"sync /db/5.sst.tmp", {}},
-      {"rename /db/5.sst.tmp /db/5.sst", {}},
-      {"sync_dir /db", {}},
-      {"append /db/MANIFEST 13", {NewMemtableRecord{5}, FlushRecord{5}}},
-      {"sync /db/MANIFEST", {}},
-      {"create /db/6.sst.tmp", {}},
-      {"append /db/6.sst.tmp 100", {}},
-      {"sync /db/6.sst.tmp", {}},
-      {"rename /db/6.sst.tmp /db/6.sst", {}},
-      {"sync_dir /db", {}},
-      {"append /db/MANIFEST 40", {CompactionRecord{FullCompactionTask{{5}, {Level{1, {}}}}, {6}}}},
-      {"sync /db/MANIFEST", {}},
-      {"remove /db/5.sst", {}},
-      {"sync_dir /db", {}},
-  };
+  const auto log = joined(engine_start(),
+                          {
+                              {"create /db/5.sst.tmp", {}},
+                              {"append /db/5.sst.tmp 100", {}},
+                              {"sync /db/5.sst.tmp", {}},
+                              {"rename /db/5.sst.tmp /db/5.sst", {}},
+                              {"sync_dir /db", {}},
+                              {"append /db/MANIFEST 13", {NewMemtableRecord{5}, FlushRecord{5}}},
+                              {"sync /db/MANIFEST", {}},
+                              {"create /db/6.sst.tmp", {}},
+                              {"append /db/6.sst.tmp 100", {}},
+                              {"sync /db/6.sst.tmp", {}},
+                              {"rename /db/6.sst.tmp /db/6.sst", {}},
+                              {"sync_dir /db", {}},
+                              {"append /db/MANIFEST 48",
+                               {CompactionRecord{FullCompactionTask{{5, 0}, {Level{1, {}}}}, {6}}}},
+                              {"sync /db/MANIFEST", {}},
+                              {"remove /db/0.sst", {}},
+                              {"remove /db/5.sst", {}},
+                              {"sync_dir /db", {}},
+                          });
   CHECK(ordering_violations(log) == std::vector<std::string>{});
 }
 
 TEST_CASE("the ordering checker names the rule and the files of each seeded violation",
           "[w2d5][crash][ordering]") {
-  // A manifest at /db/MANIFEST naming SST 4, durable.
-  const std::vector<DurabilityEvent> start = {
-      {"create /db/MANIFEST.tmp", {}},
-      {"append /db/MANIFEST.tmp 38", {SnapshotRecord{5, {4}, {Level{1, {}}}}}},
-      {"sync /db/MANIFEST.tmp", {}},
-      {"rename /db/MANIFEST.tmp /db/MANIFEST", {}},
-      {"sync_dir /db", {}},
-  };
-  const auto with = [&](std::vector<DurabilityEvent> more) {
-    std::vector<DurabilityEvent> log = start;
-    log.insert(log.end(), more.begin(), more.end());
-    return ordering_violations(log);
+  // A real engine's log: /db/MANIFEST names SST 0, durably.
+  const std::vector<DurabilityEvent> start = engine_start();
+  const auto with = [&](const std::vector<DurabilityEvent>& more) {
+    return ordering_violations(joined(start, more));
   };
   const DurabilityEvent compaction{
-      "append /db/MANIFEST 40", {CompactionRecord{FullCompactionTask{{4}, {Level{1, {}}}}, {5}}}};
+      "append /db/MANIFEST 40", {CompactionRecord{FullCompactionTask{{0}, {Level{1, {}}}}, {5}}}};
 
   SECTION("(a) the SST's directory entry is not synced after its rename") {
     CHECK(with({{"create /db/5.sst.tmp", {}},
@@ -388,14 +406,14 @@ TEST_CASE("the ordering checker names the rule and the files of each seeded viol
                 {"sync /db/5.sst", {}},
                 {"sync_dir /db", {}},
                 compaction,
-                {"remove /db/4.sst", {}},
+                {"remove /db/0.sst", {}},
                 {"sync /db/MANIFEST", {}}}) ==
-          std::vector<std::string>{"rule (b): /db/4.sst is removed while a synced record of "
+          std::vector<std::string>{"rule (b): /db/0.sst is removed while a synced record of "
                                    "/db/MANIFEST still names it"});
   }
   SECTION("(b) an input is removed before the compaction's record is written") {
-    CHECK(with({{"remove /db/4.sst", {}}}) ==
-          std::vector<std::string>{"rule (b): /db/4.sst is removed while a synced record of "
+    CHECK(with({{"remove /db/0.sst", {}}}) ==
+          std::vector<std::string>{"rule (b): /db/0.sst is removed while a synced record of "
                                    "/db/MANIFEST still names it"});
   }
   SECTION("(b) an SST is removed before the rename of the manifest that drops it is durable") {
@@ -403,15 +421,15 @@ TEST_CASE("the ordering checker names the rule and the files of each seeded viol
                 {"append /db/MANIFEST.tmp 30", {SnapshotRecord{6, {}, {Level{1, {}}}}}},
                 {"sync /db/MANIFEST.tmp", {}},
                 {"rename /db/MANIFEST.tmp /db/MANIFEST", {}},
-                {"remove /db/4.sst", {}},
+                {"remove /db/0.sst", {}},
                 {"sync_dir /db", {}}}) ==
-          std::vector<std::string>{"rule (b): /db/4.sst is removed while a synced record of the "
+          std::vector<std::string>{"rule (b): /db/0.sst is removed while a synced record of the "
                                    "/db/MANIFEST that a rename not yet durable replaced still "
                                    "names it"});
   }
   SECTION("(c) a record is appended after the manifest's rename, before its sync_dir") {
     CHECK(with({{"create /db/MANIFEST.tmp", {}},
-                {"append /db/MANIFEST.tmp 38", {SnapshotRecord{6, {4}, {Level{1, {}}}}}},
+                {"append /db/MANIFEST.tmp 38", {SnapshotRecord{6, {0}, {Level{1, {}}}}}},
                 {"sync /db/MANIFEST.tmp", {}},
                 {"rename /db/MANIFEST.tmp /db/MANIFEST", {}},
                 {"open_for_append /db/MANIFEST", {}},
