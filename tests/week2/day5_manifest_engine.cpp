@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "harness/catch.hpp"
@@ -452,17 +453,35 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "hostile manifest: a snapshot naming an SST twice, or one at its next id, is "
+    "Corruption at it",
+    "[w2d5][manifest][hostile]") {
+  SECTION("an SST in L0 and in L1") {
+    check_manifest_refused({SnapshotRecord{2, {1, 0}, {Level{1, {0}}}}}, 0);
+  }
+  SECTION("an SST twice in L0") {
+    check_manifest_refused({SnapshotRecord{2, {1, 1, 0}, {}}}, 0);
+  }
+  SECTION("an SST id at the next id") {
+    check_manifest_refused({SnapshotRecord{1, {1, 0}, {Level{1, {}}}}}, 0);
+  }
+}
+
 TEST_CASE("a MANIFEST ending in part of a record opens with the tree before it (a torn tail)",
           "[w2d5][manifest][torn]") {
   const auto fs = std::make_shared<FaultInjectionFs>();
   const Model model = two_sstable_database(fs);
   const std::string whole = fs->contents(kManifest);
+  const std::size_t records = mini_lsm::read_manifest(kManifest, *fs).entries.size();
   // A flush of an id the manifest knows, cut after its length and type byte: a crash mid-append.
   const std::string record = manifest_bytes({FlushRecord{2}}).substr(mini_lsm::kManifestHeaderSize);
   fs->write_file(kManifest, whole + record.substr(0, 6));
   auto engine = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kNone, fs));
   CHECK(engine->recovery_report().manifest_torn_tail_offset ==
         std::optional<std::uint64_t>(whole.size()));
+  CHECK(engine->recovery_report().manifest_records == records);
+  CHECK(records >= 5);  // the snapshot, new memtables, two flushes
   CHECK(engine->state()->l0_sstables == std::vector<std::size_t>{1, 0});
   check_engine_matches(*engine, model);
 }
@@ -594,4 +613,65 @@ TEST_CASE("after reopen, no memtable id the manifest ever named is handed out ag
   CHECK(engine->state()->memtable->id() == 4);
   CHECK(engine->state()->l0_sstables == std::vector<std::size_t>{0});
   CHECK(engine->get("a") == std::optional<std::string>("1"));
+}
+
+TEST_CASE("a failed fsync of a compaction's record publishes nothing and removes no input",
+          "[w2d5][manifest][fsync]") {
+  const auto fs = std::make_shared<FaultInjectionFs>();
+  Model model;
+  auto engine = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kNone, fs));
+  flush_keys(*engine, model, 0, 20, "a");
+  flush_keys(*engine, model, 10, 20, "b");
+  const std::string before = tree_shape(*engine->state(), " | ");
+  const auto files_before = fs->files(kDb);
+  // A compaction syncs each output SST, then the MANIFEST: fail its 1st, 2nd, ... sync until
+  // the failed one is the MANIFEST's (a failed SST sync only fails that compaction).
+  bool failed_manifest_sync = false;
+  for (std::size_t nth = 1; nth <= 20 && !failed_manifest_sync; ++nth) {
+    fs->fail(FsOp::kSync, nth);
+    try {
+      engine->force_full_compaction();
+      FAIL("the compaction must fail on its injected sync fault");
+    } catch (const IoError& error) {
+      failed_manifest_sync = std::string(error.what()).find("MANIFEST") != std::string::npos;
+    }
+    if (!failed_manifest_sync) {
+      CHECK_FALSE(engine->background_error());
+    }
+  }
+  REQUIRE(failed_manifest_sync);
+  CHECK(tree_shape(*engine->state(), " | ") == before);
+  CHECK(engine->background_error());
+  for (const std::size_t id : engine->state()->l0_sstables) {
+    const auto files = fs->files(kDb);
+    CHECK(std::find(files.begin(), files.end(), std::to_string(id) + ".sst") != files.end());
+  }
+  check_engine_matches(*engine, model);
+  CHECK_THROWS_AS(engine->put("later", "write"), IoError);
+  engine.reset();
+  fs->crash(CrashMode::kDropUnsynced);
+  auto reopened = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kNone, fs));
+  CHECK(tree_shape(*reopened->state(), " | ") == before);
+  check_engine_matches(*reopened, model);
+}
+
+TEST_CASE("flushing an empty memtable writes no SST and no flush record", "[w2d5][manifest][ids]") {
+  const auto fs = std::make_shared<FaultInjectionFs>();
+  Model model;
+  {
+    auto engine = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kNone, fs));
+    flush_keys(*engine, model, 0, 5, "a");
+    engine->force_freeze_memtable();  // memtable 1, empty
+    engine->force_flush();
+    CHECK(engine->state()->l0_sstables == std::vector<std::size_t>{0});
+    engine->close();
+  }
+  std::size_t flushes = 0;
+  mini_lsm::read_manifest(kManifest, *fs, [&](const mini_lsm::ManifestEntry& entry) {
+    flushes += std::holds_alternative<FlushRecord>(entry.record) ? 1 : 0;
+  });
+  CHECK(flushes == 1);
+  auto engine = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kNone, fs));
+  CHECK(engine->state()->l0_sstables == std::vector<std::size_t>{0});
+  check_engine_matches(*engine, model);
 }
