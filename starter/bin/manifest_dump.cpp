@@ -93,8 +93,9 @@ int dump(const std::filesystem::path& path) {
         });
     if (contents.torn_tail_offset) {
       const std::uint64_t at = *contents.torn_tail_offset;
-      std::cout << "torn tail at offset " << at << " (" << contents.file_size - at
-                << " bytes a crash cut off; open drops them)\n";
+      const std::uint64_t cut = contents.file_size - at;
+      std::cout << "torn tail at offset " << at << " (" << cut << (cut == 1 ? " byte" : " bytes")
+                << " a crash cut off; open drops them)\n";
       return kExitTornTail;
     }
     const std::size_t count = contents.entries.size();

@@ -329,7 +329,8 @@ TEST_CASE("the ordering checker catches a missing sync_dir after an SST's rename
         std::vector<std::string>{
             "rule (a): /db/MANIFEST names /db/0.sst (flush 0) before sync_dir /db made its name "
             "durable",
-            "rule (a): /db/MANIFEST.tmp names /db/0.sst (snapshot next_id=3 L0 [0] L1 []) before "
+            "rule (a): /db/MANIFEST.tmp names /db/0.sst (snapshot next_id=3 none L0 [0] L1 []) "
+            "before "
             "sync_dir /db made its name durable"});
 }
 
@@ -418,7 +419,8 @@ TEST_CASE("the ordering checker names the rule and the files of each seeded viol
   }
   SECTION("(b) an SST is removed before the rename of the manifest that drops it is durable") {
     CHECK(with({{"create /db/MANIFEST.tmp", {}},
-                {"append /db/MANIFEST.tmp 30", {SnapshotRecord{6, {}, {Level{1, {}}}}}},
+                {"append /db/MANIFEST.tmp 30",
+                 {SnapshotRecord{6, CompactionStrategy::kNone, {}, {Level{1, {}}}}}},
                 {"sync /db/MANIFEST.tmp", {}},
                 {"rename /db/MANIFEST.tmp /db/MANIFEST", {}},
                 {"remove /db/0.sst", {}},
@@ -429,7 +431,8 @@ TEST_CASE("the ordering checker names the rule and the files of each seeded viol
   }
   SECTION("(c) a record is appended after the manifest's rename, before its sync_dir") {
     CHECK(with({{"create /db/MANIFEST.tmp", {}},
-                {"append /db/MANIFEST.tmp 38", {SnapshotRecord{6, {0}, {Level{1, {}}}}}},
+                {"append /db/MANIFEST.tmp 38",
+                 {SnapshotRecord{6, CompactionStrategy::kNone, {0}, {Level{1, {}}}}}},
                 {"sync /db/MANIFEST.tmp", {}},
                 {"rename /db/MANIFEST.tmp /db/MANIFEST", {}},
                 {"open_for_append /db/MANIFEST", {}},

@@ -159,7 +159,7 @@ void check_manifest_refused(const std::vector<ManifestRecord>& records, std::siz
 // The snapshot a hand-made manifest of two_sstable_database() starts with: L0 [1 0], an empty L1
 // (CompactionStrategy::kNone keeps L1 for full compactions), next id 2.
 SnapshotRecord two_sstable_snapshot() {
-  return SnapshotRecord{2, {1, 0}, {Level{1, {}}}};
+  return SnapshotRecord{2, CompactionStrategy::kNone, {1, 0}, {Level{1, {}}}};
 }
 
 // Every SST of every level, in order, sorted by first key (a level is one sorted run).
@@ -457,8 +457,9 @@ TEST_CASE("hostile manifest: a flush of a memtable that is not live is Corruptio
 
 TEST_CASE("hostile manifest: a snapshot after the first record is Corruption at it",
           "[w2d5][manifest][hostile]") {
-  check_manifest_refused(
-      {two_sstable_snapshot(), NewMemtableRecord{2}, SnapshotRecord{3, {1, 0}, {Level{1, {}}}}}, 2);
+  check_manifest_refused({two_sstable_snapshot(), NewMemtableRecord{2},
+                          SnapshotRecord{3, CompactionStrategy::kNone, {1, 0}, {Level{1, {}}}}},
+                         2);
 }
 
 TEST_CASE(
@@ -478,13 +479,16 @@ TEST_CASE(
     "Corruption at it",
     "[w2d5][manifest][hostile]") {
   SECTION("an SST in L0 and in L1") {
-    check_manifest_refused({SnapshotRecord{2, {1, 0}, {Level{1, {0}}}}}, 0);
+    check_manifest_refused({SnapshotRecord{2, CompactionStrategy::kNone, {1, 0}, {Level{1, {0}}}}},
+                           0);
   }
   SECTION("an SST twice in L0") {
-    check_manifest_refused({SnapshotRecord{2, {1, 1, 0}, {}}}, 0);
+    check_manifest_refused(
+        {SnapshotRecord{2, CompactionStrategy::kNone, {1, 1, 0}, {Level{1, {}}}}}, 0);
   }
   SECTION("an SST id at the next id") {
-    check_manifest_refused({SnapshotRecord{1, {1, 0}, {Level{1, {}}}}}, 0);
+    check_manifest_refused({SnapshotRecord{1, CompactionStrategy::kNone, {1, 0}, {Level{1, {}}}}},
+                           0);
   }
 }
 

@@ -71,8 +71,9 @@ std::string describe(const CompactionTask& task) {
     for (const Level& level : full->levels) {
       text += " + L" + std::to_string(level.id) + " " + join_ids(level.sst_ids);
     }
-    text += " -> bottom";
-  } else if (const auto* level = std::get_if<LevelCompactionTask>(&task)) {
+    return text + " -> bottom";  // always the bottom: no "(bottom)" to add
+  }
+  if (const auto* level = std::get_if<LevelCompactionTask>(&task)) {
     text = level_name(level->upper_level) + " " + join_ids(level->upper_level_sst_ids) + " + L" +
            std::to_string(level->lower_level) + " " + join_ids(level->lower_level_sst_ids) +
            " -> L" + std::to_string(level->lower_level);
