@@ -699,3 +699,50 @@ TEST_CASE("flushing an empty memtable writes no SST and no flush record", "[w2d5
   CHECK(engine->state()->l0_sstables == std::vector<std::size_t>{0});
   check_engine_matches(*engine, model);
 }
+
+TEST_CASE("a database opened with another compaction strategy is refused, and nothing changes",
+          "[w2d5][manifest][options]") {
+  const auto fs = std::make_shared<FaultInjectionFs>();
+  Model model;
+  {
+    auto engine = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kTiered, fs));
+    flush_keys(*engine, model, 0, 10, "a");
+    flush_keys(*engine, model, 5, 10, "b");
+    engine->close();
+  }
+  const auto before = directory_contents(*fs);
+  // A leveled engine would put the tiers' flushes in an L0 the tree never had and lose the
+  // outputs of their compactions: the snapshot's strategy stops it first.
+  try {
+    LsmStorage::open(kDb, stepped_options(CompactionStrategy::kLeveled, fs));
+    FAIL("a tiered database opened as leveled must be refused");
+  } catch (const mini_lsm::InvalidArgument& error) {
+    CHECK(std::string(error.what()).find("built by tiered compaction") != std::string::npos);
+    CHECK(std::string(error.what()).find("leveled") != std::string::npos);
+  }
+  CHECK(directory_contents(*fs) == before);
+  const auto reopened = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kTiered, fs));
+  check_engine_matches(*reopened, model);
+}
+
+TEST_CASE("a database opened with another number of levels is refused, and nothing changes",
+          "[w2d5][manifest][options]") {
+  const auto fs = std::make_shared<FaultInjectionFs>();
+  {
+    auto engine = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kLeveled, fs));
+    Model model;
+    flush_keys(*engine, model, 0, 10, "a");
+    engine->close();
+  }
+  const auto before = directory_contents(*fs);
+  LsmOptions more_levels = stepped_options(CompactionStrategy::kLeveled, fs);
+  more_levels.compaction.leveled.max_levels = 4;
+  try {
+    LsmStorage::open(kDb, more_levels);
+    FAIL("a tree of 3 levels opened with max_levels 4 must be refused");
+  } catch (const mini_lsm::InvalidArgument& error) {
+    CHECK(std::string(error.what()).find("has 3 levels below L0, but the options ask for 4") !=
+          std::string::npos);
+  }
+  CHECK(directory_contents(*fs) == before);
+}
