@@ -35,7 +35,10 @@ bool build_and_test(const Repo& repo, const EngineBuild& build, bool fresh, bool
 }
 
 EngineBuild reference_build(const Repo& repo, const std::string& dir) {
-  return {.build_dir = repo.build_dir(dir), .tree = repo.reference(), .tests = repo.tests()};
+  return {.build_dir = repo.build_dir(dir),
+          .tree = repo.reference(),
+          .tests = repo.tests(),
+          .build_type = kUnattendedBuildType};
 }
 
 std::vector<CiCheck> checks(const Repo& repo) {
@@ -48,8 +51,10 @@ std::vector<CiCheck> checks(const Repo& repo) {
   // The same folders as ./x test --sanitize uses for the reference, so neither rebuilds the other.
   EngineBuild asan = reference_build(repo, suite_build_name("reference", "address"));
   asan.sanitize = "address";
+  asan.build_type = "Debug";  // file and line in a sanitizer's report
   EngineBuild tsan = reference_build(repo, suite_build_name("reference", "thread"));
   tsan.sanitize = "thread";
+  tsan.build_type = "Debug";
 
   return {
       {"xtask unit tests",
@@ -75,7 +80,8 @@ std::vector<CiCheck> checks(const Repo& repo) {
          mirror_tree(repo.tests(), scratch / "tests", {});
          EngineBuild build{.build_dir = repo.build_dir("ci/starter-build"),
                            .tree = scratch,
-                           .tests = scratch / "tests"};
+                           .tests = scratch / "tests",
+                           .build_type = kUnattendedBuildType};
          return build_and_test(repo, build, false, false);
        }},
       {"verify-chapters", [&repo] { return verify_chapters(repo) == kExitOk; }},

@@ -113,8 +113,10 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
   for (const Mutant* mutant : mutants) {
     check_belongs_to_chapter(*mutant, files, before);
   }
-  EngineBuild build{
-      .build_dir = work_dir / "build", .tree = work_dir / "tree", .tests = repo.tests()};
+  EngineBuild build{.build_dir = work_dir / "build",
+                    .tree = work_dir / "tree",
+                    .tests = repo.tests(),
+                    .build_type = kUnattendedBuildType};
   if (auto problem = out_dir_problem(repo, build.tree)) {
     throw UsageError(*problem);
   }

@@ -167,7 +167,8 @@ int verify_chapters(const Repo& repo) {
   note_untested_regions(repo, chapters);
   EngineBuild build{.build_dir = repo.build_dir("verify") / "build",
                     .tree = repo.build_dir("verify") / "tree",
-                    .tests = repo.tests()};
+                    .tests = repo.tests(),
+                    .build_type = kUnattendedBuildType};
   if (auto problem = out_dir_problem(repo, build.tree)) {
     throw UsageError(*problem);
   }
