@@ -31,6 +31,7 @@ CMakeVariables engine_variables(const EngineBuild& build) {
       {"CMAKE_BUILD_TYPE", build.build_type},
       {"MINI_LSM_WERROR", build.werror ? "ON" : "OFF"},
       {"MINI_LSM_SANITIZE", build.sanitize},
+      {"MINI_LSM_QUICK_REBUILDS", build.quick_rebuilds ? "ON" : "OFF"},
   };
   if (!build.cxx_compiler.empty()) {
     auto compiler = find_program(build.cxx_compiler);

@@ -29,6 +29,7 @@ struct EngineBuild {
   bool werror = false;
   std::string sanitize = {};      ///< "", "address" (ASan+UBSan) or "thread"
   std::string cxx_compiler = {};  ///< "" = CMake's choice, else a program on PATH
+  bool quick_rebuilds = false;    ///< precompiled engine headers, gold (MINI_LSM_QUICK_REBUILDS)
 };
 
 using CMakeVariables = std::vector<std::pair<std::string, std::string>>;

@@ -116,7 +116,8 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
   EngineBuild build{.build_dir = work_dir / "build",
                     .tree = work_dir / "tree",
                     .tests = repo.tests(),
-                    .build_type = kUnattendedBuildType};
+                    .build_type = kUnattendedBuildType,
+                    .quick_rebuilds = true};
   if (auto problem = out_dir_problem(repo, build.tree)) {
     throw UsageError(*problem);
   }
