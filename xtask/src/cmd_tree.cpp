@@ -168,7 +168,8 @@ int verify_chapters(const Repo& repo) {
   EngineBuild build{.build_dir = repo.build_dir("verify") / "build",
                     .tree = repo.build_dir("verify") / "tree",
                     .tests = repo.tests(),
-                    .build_type = kUnattendedBuildType};
+                    .build_type = kUnattendedBuildType,
+                    .quick_rebuilds = true};
   if (auto problem = out_dir_problem(repo, build.tree)) {
     throw UsageError(*problem);
   }
