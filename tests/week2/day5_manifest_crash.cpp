@@ -58,20 +58,6 @@ const CompactionStrategy kStrategies[] = {CompactionStrategy::kNone, CompactionS
                                           CompactionStrategy::kTiered,
                                           CompactionStrategy::kLeveled};
 
-const char* strategy_name(CompactionStrategy strategy) {
-  switch (strategy) {
-    case CompactionStrategy::kNone:
-      return "none";
-    case CompactionStrategy::kSimple:
-      return "simple";
-    case CompactionStrategy::kTiered:
-      return "tiered";
-    case CompactionStrategy::kLeveled:
-      return "leveled";
-  }
-  return "unknown";
-}
-
 // Only the test flushes and compacts. Each controller compacts once three SSTs (or tiers) wait.
 LsmOptions crash_options(CompactionStrategy strategy, std::shared_ptr<mini_lsm::FileSystem> fs) {
   LsmOptions options;
@@ -252,7 +238,7 @@ TEST_CASE(
     for (const CrashMode mode :
          {CrashMode::kDropUnsynced, CrashMode::kKeepRandomPrefix, CrashMode::kZeroFillUnsynced}) {
       for (std::size_t crash_point = 1; crash_point <= operations; ++crash_point) {
-        INFO("strategy " << strategy_name(strategy) << ", crash mode "
+        INFO("strategy " << mini_lsm::compaction_strategy_name(strategy) << ", crash mode "
                          << mini_lsm::testing::crash_mode_name(mode) << ", crash after "
                          << crash_point << " of " << operations << " operations");
         const auto fs = std::make_shared<FaultInjectionFs>();
@@ -295,7 +281,7 @@ TEST_CASE(
 TEST_CASE("the ordering checker finds no violation in the engine's operations, for every strategy",
           "[w2d5][crash][ordering]") {
   for (const CompactionStrategy strategy : kStrategies) {
-    INFO("strategy " << strategy_name(strategy));
+    INFO("strategy " << mini_lsm::compaction_strategy_name(strategy));
     const auto events = recorded_scenario(strategy);
     std::size_t records = 0;
     std::size_t removes = 0;

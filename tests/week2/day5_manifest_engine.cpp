@@ -118,6 +118,17 @@ std::uint64_t record_offset(const std::vector<ManifestRecord>& records, std::siz
       .size();
 }
 
+// A database on `fs` that `strategy` built from two flushed rounds (keys 0..9, then 5..14),
+// closed. Returns what it holds.
+Model two_round_database(const std::shared_ptr<FaultInjectionFs>& fs, CompactionStrategy strategy) {
+  Model model;
+  auto engine = LsmStorage::open(kDb, stepped_options(strategy, fs));
+  flush_keys(*engine, model, 0, 10, "a");
+  flush_keys(*engine, model, 5, 10, "b");
+  engine->close();
+  return model;
+}
+
 // A database on `fs` with SSTs 0 and 1 in L0 (newest first) and nothing else, closed.
 // Its keys: key 0..9 from SST 0, key 10..19 from SST 1.
 Model two_sstable_database(const std::shared_ptr<FaultInjectionFs>& fs) {
@@ -362,13 +373,7 @@ TEST_CASE("a directory of SSTs without a MANIFEST is adopted: L0 newest id first
 TEST_CASE("a tiered engine adopts each SST of a directory without a MANIFEST as a tier",
           "[w2d5][manifest][adopt]") {
   const auto fs = std::make_shared<FaultInjectionFs>();
-  Model model;
-  {
-    auto engine = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kNone, fs));
-    flush_keys(*engine, model, 0, 10, "a");
-    flush_keys(*engine, model, 5, 10, "b");
-    engine->close();
-  }
+  const Model model = two_round_database(fs, CompactionStrategy::kNone);
   fs->remove(kManifest);
   {
     auto engine = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kTiered, fs));
@@ -703,13 +708,7 @@ TEST_CASE("flushing an empty memtable writes no SST and no flush record", "[w2d5
 TEST_CASE("a database opened with another compaction strategy is refused, and nothing changes",
           "[w2d5][manifest][options]") {
   const auto fs = std::make_shared<FaultInjectionFs>();
-  Model model;
-  {
-    auto engine = LsmStorage::open(kDb, stepped_options(CompactionStrategy::kTiered, fs));
-    flush_keys(*engine, model, 0, 10, "a");
-    flush_keys(*engine, model, 5, 10, "b");
-    engine->close();
-  }
+  const Model model = two_round_database(fs, CompactionStrategy::kTiered);
   const auto before = directory_contents(*fs);
   // A leveled engine would put the tiers' flushes in an L0 the tree never had and lose the
   // outputs of their compactions: the snapshot's strategy stops it first.
