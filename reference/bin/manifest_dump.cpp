@@ -58,14 +58,6 @@ std::string header_summary(const std::string& head) {
   return "format version " + std::to_string(u32_at(4));
 }
 
-// A Corruption's message without the "corruption in FILE at byte N: " that the line already says.
-std::string what_is_wrong(const mini_lsm::Corruption& error) {
-  const std::string message = error.what();
-  const std::string prefix =
-      "corruption in " + error.file() + " at byte " + std::to_string(error.offset()) + ": ";
-  return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
-}
-
 int cannot_read(const std::exception& error) {
   std::cout.flush();  // what was printed comes before the complaint, also in a merged log
   std::cerr << "manifest-dump: " << error.what() << '\n';
@@ -102,7 +94,7 @@ int dump(const std::filesystem::path& path) {
     std::cout << "clean: " << count << (count == 1 ? " record\n" : " records\n");
     return kExitClean;
   } catch (const mini_lsm::Corruption& error) {
-    std::cout << "corrupt at offset " << error.offset() << ": " << what_is_wrong(error) << '\n';
+    std::cout << "corrupt at offset " << error.offset() << ": " << error.detail() << '\n';
     return kExitCorrupt;
   } catch (const mini_lsm::Error& error) {  // an IoError, or a tree whose reader is a stub
     return cannot_read(error);

@@ -30,7 +30,10 @@ IoError::IoError(std::string path, int error_number, std::string_view action)
       error_number_(error_number) {}
 
 Corruption::Corruption(std::string file, std::uint64_t offset, std::string_view what)
-    : Error(corruption_message(file, offset, what)), file_(std::move(file)), offset_(offset) {}
+    : Error(corruption_message(file, offset, what)),
+      file_(std::move(file)),
+      offset_(offset),
+      detail_(what) {}
 
 NotImplemented::NotImplemented(std::string chapter, std::string function)
     : Error(not_implemented_message(chapter, function)),

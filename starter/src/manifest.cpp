@@ -191,37 +191,16 @@ class RecordReader {
   std::uint64_t offset_;
 };
 
-std::string join_ids(const std::vector<std::size_t>& ids) {
-  std::string text = "[";
-  for (const std::size_t id : ids) {
-    text += (text.size() > 1 ? " " : "") + std::to_string(id);
-  }
-  return text + "]";
-}
-
 std::string describe_levels(const std::vector<Level>& levels, bool tiers) {
   std::string text;
   for (const Level& level : levels) {
-    text += (tiers ? " tier " : " L") + std::to_string(level.id) + " " + join_ids(level.sst_ids);
+    text +=
+        (tiers ? " tier " : " L") + std::to_string(level.id) + " " + describe_ids(level.sst_ids);
   }
   return text;
 }
 
 }  // namespace
-
-std::string compaction_strategy_name(CompactionStrategy strategy) {
-  switch (strategy) {
-    case CompactionStrategy::kNone:
-      return "none";
-    case CompactionStrategy::kSimple:
-      return "simple";
-    case CompactionStrategy::kTiered:
-      return "tiered";
-    case CompactionStrategy::kLeveled:
-      return "leveled";
-  }
-  return "unknown";
-}
 
 std::string encode_record(const ManifestRecord& record) {
   std::string out;
@@ -284,7 +263,8 @@ ManifestRecord decode_record(std::string_view payload, std::string_view file,
 std::string describe(const ManifestRecord& record) {
   if (const auto* snapshot = std::get_if<SnapshotRecord>(&record)) {
     return "snapshot next_id=" + std::to_string(snapshot->next_id) + " " +
-           compaction_strategy_name(snapshot->strategy) + " L0 " + join_ids(snapshot->l0_sstables) +
+           compaction_strategy_name(snapshot->strategy) + " L0 " +
+           describe_ids(snapshot->l0_sstables) +
            describe_levels(snapshot->levels, snapshot->strategy == CompactionStrategy::kTiered);
   }
   if (const auto* created = std::get_if<NewMemtableRecord>(&record)) {
@@ -294,7 +274,7 @@ std::string describe(const ManifestRecord& record) {
     return "flush " + std::to_string(flush->id);
   }
   const auto& compaction = std::get<CompactionRecord>(record);
-  return "compaction " + describe(compaction.task) + " output " + join_ids(compaction.output);
+  return "compaction " + describe(compaction.task) + " output " + describe_ids(compaction.output);
 }
 
 ManifestContents read_manifest(const std::filesystem::path& path, FileSystem& fs,

@@ -18,14 +18,6 @@ void add_l0_runs(const std::vector<std::size_t>& l0_sstables,
   }
 }
 
-std::string join_ids(const std::vector<std::size_t>& ids) {
-  std::string text = "[";
-  for (const std::size_t id : ids) {
-    text += (text.size() > 1 ? " " : "") + std::to_string(id);
-  }
-  return text + "]";
-}
-
 std::string level_name(std::optional<std::size_t> level) {
   return level ? "L" + std::to_string(*level) : "L0";
 }
@@ -64,24 +56,46 @@ bool reaches_bottom(const CompactionTask& task) {
   return std::get<TieredCompactionTask>(task).bottom_tier_included;
 }
 
+std::string describe_ids(const std::vector<std::size_t>& ids) {
+  std::string text = "[";
+  for (const std::size_t id : ids) {
+    text += (text.size() > 1 ? " " : "") + std::to_string(id);
+  }
+  return text + "]";
+}
+
+std::string compaction_strategy_name(CompactionStrategy strategy) {
+  switch (strategy) {
+    case CompactionStrategy::kNone:
+      return "none";
+    case CompactionStrategy::kSimple:
+      return "simple";
+    case CompactionStrategy::kTiered:
+      return "tiered";
+    case CompactionStrategy::kLeveled:
+      return "leveled";
+  }
+  return "unknown";
+}
+
 std::string describe(const CompactionTask& task) {
   std::string text;
   if (const auto* full = std::get_if<FullCompactionTask>(&task)) {
-    text = "full: L0 " + join_ids(full->l0_sstables);
+    text = "full: L0 " + describe_ids(full->l0_sstables);
     for (const Level& level : full->levels) {
-      text += " + L" + std::to_string(level.id) + " " + join_ids(level.sst_ids);
+      text += " + L" + std::to_string(level.id) + " " + describe_ids(level.sst_ids);
     }
     return text + " -> bottom";  // always the bottom: no "(bottom)" to add
   }
   if (const auto* level = std::get_if<LevelCompactionTask>(&task)) {
-    text = level_name(level->upper_level) + " " + join_ids(level->upper_level_sst_ids) + " + L" +
-           std::to_string(level->lower_level) + " " + join_ids(level->lower_level_sst_ids) +
-           " -> L" + std::to_string(level->lower_level);
+    text = level_name(level->upper_level) + " " + describe_ids(level->upper_level_sst_ids) +
+           " + L" + std::to_string(level->lower_level) + " " +
+           describe_ids(level->lower_level_sst_ids) + " -> L" + std::to_string(level->lower_level);
   } else {
     const auto& tiered = std::get<TieredCompactionTask>(task);
     text = "tiers";
     for (const Level& tier : tiered.tiers) {
-      text += " " + std::to_string(tier.id) + ":" + join_ids(tier.sst_ids);
+      text += " " + std::to_string(tier.id) + ":" + describe_ids(tier.sst_ids);
     }
     text += " -> one tier";
   }

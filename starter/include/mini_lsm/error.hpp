@@ -33,10 +33,13 @@ class Corruption : public Error {
   Corruption(std::string file, std::uint64_t offset, std::string_view what);
   const std::string& file() const { return file_; }
   std::uint64_t offset() const { return offset_; }
+  /// What is wrong there: the message without the file and the offset.
+  const std::string& detail() const { return detail_; }
 
  private:
   std::string file_;
   std::uint64_t offset_;
+  std::string detail_;
 };
 
 /// The caller passed something the engine refuses, such as a key over kMaxKeySize.

@@ -67,8 +67,6 @@ std::string encode_record(const ManifestRecord& record);
 /// Decodes the bytes encode_record() wrote. Throws Corruption naming `file` and the offset
 /// (`offset` is where `payload` starts in the file) for anything else, including bytes left over.
 ManifestRecord decode_record(std::string_view payload, std::string_view file, std::uint64_t offset);
-/// "none", "simple", "tiered" or "leveled".
-std::string compaction_strategy_name(CompactionStrategy strategy);
 /// One line describing a record, e.g. "flush 7" or "compaction L0 [5 4] -> L1 [8 9]".
 std::string describe(const ManifestRecord& record);
 

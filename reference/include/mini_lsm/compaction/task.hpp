@@ -64,6 +64,10 @@ std::vector<std::vector<std::size_t>> input_runs(const CompactionTask& task);
 /// True when a task's output becomes the bottom of the tree, so that no older value of a key
 /// can lie below it and tombstones can be dropped.
 bool reaches_bottom(const CompactionTask& task);
+/// "[5 4]" for the ids 5 and 4: how tasks, records and tools print a list of SSTs.
+std::string describe_ids(const std::vector<std::size_t>& ids);
+/// "none", "simple", "tiered" or "leveled".
+std::string compaction_strategy_name(CompactionStrategy strategy);
 /// One line describing a task, e.g. "L0 [5 4] + L1 [2 3] -> L1 (bottom)", for logs and tools.
 std::string describe(const CompactionTask& task);
 
