@@ -57,6 +57,21 @@ void LsmStorage::force_flush() {
     next->sstables.emplace(table->id(), std::move(table));
   }
   publish(std::move(next));
+  // @lesson w2d6 solution-only
+  if (oldest->wal() != nullptr && !oldest->is_empty()) {
+    // Only now: the flush record that retires the WAL is durable. An empty memtable got no
+    // record, so the manifest still names its WAL, and open() must find it.
+    remove_wal(oldest->id());
+  }
+  // @lesson end
+  // @lesson end
+}
+
+void LsmStorage::remove_wal(std::size_t id) {
+  // @lesson w2d6 LsmStorage::remove_wal: remove wal_path(id), then fsync the directory; called by
+  //   force_flush() after it published the state without the memtable
+  fs_->remove(wal_path(id));
+  fs_->sync_directory(path_);
   // @lesson end
 }
 
@@ -199,6 +214,10 @@ void LsmStorage::stop_flush_thread() {
 void LsmStorage::close() {
   // A compaction could otherwise still be merging after close() returned (week 2).
   stop_compaction_thread();
+  if (options_.enable_wal) {
+    close_with_wal();  // week 2 day 6: the WALs keep the memtables, nothing to flush
+    return;
+  }
   // @lesson w1d6 LsmStorage::close: under close_mutex_, do nothing if an earlier close finished;
   //   else set closed_ (wake_waiting_writers()), stop the flush thread, freeze the current memtable
   //   even if it looks empty, force_flush() until no memtable is frozen, and only then mark the

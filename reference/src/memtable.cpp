@@ -41,7 +41,8 @@ void MemTableIterator::next() {
   // @lesson end
 }
 
-MemTable::MemTable(std::size_t id) : id_(id), map_(std::make_shared<SkipList>()) {}
+MemTable::MemTable(std::size_t id, std::unique_ptr<Wal> wal)
+    : id_(id), map_(std::make_shared<SkipList>()), wal_(std::move(wal)) {}
 
 void MemTable::put(std::string_view key, std::string_view value) {
   // @lesson w1d1 MemTable::put: insert into map_ and add the key and value sizes to

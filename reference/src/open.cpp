@@ -1,5 +1,6 @@
 // Opening a database directory: its lock, its leftover files, its manifest and its SSTs.
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <utility>
 
@@ -54,6 +55,12 @@ LsmStorage::LsmStorage(const std::filesystem::path& path, LsmOptions options)
         std::jthread([this](std::stop_token stop) { compaction_loop(std::move(stop)); });
   }
   // @lesson end
+  // @lesson w2d6 solution-only
+  if (options_.enable_wal && options_.wal_sync == WalSyncMode::kPeriodic) {
+    wal_sync_thread_ =
+        std::jthread([this](std::stop_token stop) { wal_sync_loop(std::move(stop)); });
+  }
+  // @lesson end
 }
 
 void LsmStorage::remove_temporary_files(const std::vector<std::string>& names) {
@@ -96,7 +103,37 @@ void LsmStorage::recover_from_manifest(const std::vector<std::size_t>& sst_ids) 
   //   load_sstables() and place_level0_in_tiers(); then write a new manifest (Manifest::create()
   //   with a SnapshotRecord of the tree and next_id_) into manifest_, and only then
   //   remove_unnamed_sstables(); fill recovery_report_ on the way
+  //| const std::filesystem::path manifest_path = path_ / kManifestFileName;
+  //| if (fs_->exists(manifest_path)) {
+  //|   const ManifestContents contents = read_manifest(manifest_path, *fs_);
+  //|   ManifestReplay replay = replay_manifest(contents, manifest_path.string());
+  //|   open_named_sstables(replay.state, sst_ids);
+  //|   state_ = std::make_shared<LsmState>(std::move(replay.state));
+  //|   next_id_ = replay.next_id;
+  //|   recovery_report_.manifest_records = contents.entries.size();
+  //|   recovery_report_.manifest_torn_tail_offset = contents.torn_tail_offset;
+  //| } else if (!sst_ids.empty()) {
+  //|   load_sstables(sst_ids);
+  //|   place_level0_in_tiers();
+  //|   recovery_report_.adopted_without_manifest = true;
+  //| }
+  //| if (!sst_ids.empty()) {
+  //|   // An SST no record names still holds its id: the next one must not collide with it.
+  //|   next_id_ = std::max(next_id_.load(), sst_ids.front() + 1);
+  //| }
+  //| const std::shared_ptr<const LsmState> recovered = state_;
+  //| manifest_.emplace(Manifest::create(manifest_path,
+  //|                                    SnapshotRecord{next_id_.load(), options_.compaction.strategy,
+  //|                                                   recovered->l0_sstables, recovered->levels},
+  //|                                    *fs_));
+  //| // Only now: the new manifest is durable, so no record that could still name them survives.
+  //| remove_unnamed_sstables(*recovered, sst_ids);
+  // @lesson w2d6 replaces: also replay the live WALs: before the manifest is rewritten,
+  //   recover_wals() with the replay's live memtables and wal_ids_on_disk(); WAL files without a
+  //   MANIFEST are Corruption; move next_id_ past every WAL id on disk too; after the rewrite,
+  //   remove_replayed_and_stale_wals()
   const std::filesystem::path manifest_path = path_ / kManifestFileName;
+  const std::vector<std::size_t> wal_ids = wal_ids_on_disk();
   if (fs_->exists(manifest_path)) {
     const ManifestContents contents = read_manifest(manifest_path, *fs_);
     ManifestReplay replay = replay_manifest(contents, manifest_path.string());
@@ -105,6 +142,15 @@ void LsmStorage::recover_from_manifest(const std::vector<std::size_t>& sst_ids) 
     next_id_ = replay.next_id;
     recovery_report_.manifest_records = contents.entries.size();
     recovery_report_.manifest_torn_tail_offset = contents.torn_tail_offset;
+    // Their memtables become level-0 SSTs now, so the new manifest's snapshot holds everything.
+    recover_wals(replay.live_memtables, wal_ids);
+  } else if (!wal_ids.empty()) {
+    // Without the manifest nobody can tell a live WAL from a stale one, and guessing loses or
+    // resurrects writes.
+    throw Corruption(
+        wal_path(wal_ids.front()).string(), 0,
+        "a WAL but no MANIFEST in the directory: the engine cannot tell which WALs "
+        "are live; restore the MANIFEST, or move the WALs away to give up their writes");
   } else if (!sst_ids.empty()) {
     load_sstables(sst_ids);
     place_level0_in_tiers();
@@ -114,6 +160,10 @@ void LsmStorage::recover_from_manifest(const std::vector<std::size_t>& sst_ids) 
     // An SST no record names still holds its id: the next one must not collide with it.
     next_id_ = std::max(next_id_.load(), sst_ids.front() + 1);
   }
+  if (!wal_ids.empty()) {
+    // So does a WAL created just before a crash, before the record naming it.
+    next_id_ = std::max(next_id_.load(), wal_ids.front() + 1);
+  }
   const std::shared_ptr<const LsmState> recovered = state_;
   manifest_.emplace(Manifest::create(manifest_path,
                                      SnapshotRecord{next_id_.load(), options_.compaction.strategy,
@@ -121,6 +171,7 @@ void LsmStorage::recover_from_manifest(const std::vector<std::size_t>& sst_ids) 
                                      *fs_));
   // Only now: the new manifest is durable, so no record that could still name them survives.
   remove_unnamed_sstables(*recovered, sst_ids);
+  remove_replayed_and_stale_wals(wal_ids);
   // @lesson end
 }
 
@@ -231,10 +282,11 @@ void LsmStorage::apply_record(ManifestReplay& replay, const ManifestEntry& entry
     replay.first_new_id = replay.next_id = snapshot->next_id;
   } else if (const auto* created = std::get_if<NewMemtableRecord>(&entry.record)) {
     claim_new_id(created->id);
-    replay.live_memtables.push_back(created->id);
+    replay.live_memtables.push_back(*created);
   } else if (const auto* flush = std::get_if<FlushRecord>(&entry.record)) {
     const auto live =
-        std::find(replay.live_memtables.begin(), replay.live_memtables.end(), flush->id);
+        std::find_if(replay.live_memtables.begin(), replay.live_memtables.end(),
+                     [&](const NewMemtableRecord& created) { return created.id == flush->id; });
     if (live == replay.live_memtables.end()) {
       fail("flush of memtable " + std::to_string(flush->id) + ", which is not a live memtable");
     }
@@ -307,6 +359,77 @@ void LsmStorage::remove_unnamed_sstables(const LsmState& state,
     }
   }
   if (!recovery_report_.removed_unnamed_sstables.empty()) {
+    fs_->sync_directory(path_);
+  }
+  // @lesson end
+}
+
+std::vector<std::size_t> LsmStorage::wal_ids_on_disk() const {
+  std::vector<std::size_t> ids;
+  for (const std::string& name : fs_->list(path_)) {
+    const ParsedFileName parsed = parse_file_name(name);
+    if (parsed.kind == FileKind::kWal) {
+      ids.push_back(static_cast<std::size_t>(parsed.id));
+    }
+  }
+  std::sort(ids.rbegin(), ids.rend());
+  return ids;
+}
+
+void LsmStorage::recover_wals(const std::vector<NewMemtableRecord>& live_memtables,
+                              const std::vector<std::size_t>& wal_ids_on_disk) {
+  // @lesson w2d6 LsmStorage::recover_wals: for every live memtable recorded with a WAL, oldest
+  //   first: a WAL not in `wal_ids_on_disk` is Corruption naming wal_path(id) (the record
+  //   promised it); else Wal::recover() it into a MemTable of its id, report it in
+  //   recovery_report_.replayed_wals, and if the memtable holds data write_sstable() it and place
+  //   it with add_flushed_sstable() (and into sstables) in a copy of state_; install the copy as
+  //   state_ and note the time spent in wal_replay_seconds; a live memtable without a WAL is
+  //   skipped (its writes were never logged)
+  const auto started = std::chrono::steady_clock::now();
+  const std::set<std::size_t> on_disk(wal_ids_on_disk.begin(), wal_ids_on_disk.end());
+  auto next = std::make_shared<LsmState>(*state_);
+  for (const NewMemtableRecord& live : live_memtables) {
+    if (!live.wal) {
+      continue;
+    }
+    if (!on_disk.contains(live.id)) {
+      throw Corruption(wal_path(live.id).string(), 0,
+                       "the manifest records this WAL, but it is not in the directory");
+    }
+    MemTable memtable(live.id);
+    const WalReadResult read = Wal::recover(
+        wal_path(live.id), live.id, *fs_,
+        [&](std::string_view key, std::string_view value) { memtable.put(key, value); });
+    recovery_report_.replayed_wals.push_back(
+        ReplayedWal{live.id, read.records, read.valid_size, read.torn_tail_offset});
+    if (!memtable.is_empty()) {
+      // Oldest first, each in front of the one before: L0 ends up newest first.
+      std::shared_ptr<SsTable> table = write_sstable(memtable);
+      add_flushed_sstable(*next, live.id);
+      next->sstables.emplace(live.id, std::move(table));
+    }
+  }
+  state_ = std::move(next);
+  recovery_report_.wal_replay_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // @lesson end
+}
+
+void LsmStorage::remove_replayed_and_stale_wals(const std::vector<std::size_t>& wal_ids_on_disk) {
+  // @lesson w2d6 LsmStorage::remove_replayed_and_stale_wals: remove every WAL of
+  //   `wal_ids_on_disk`, list those that were not replayed in
+  //   recovery_report_.removed_stale_wals, and fsync the directory if anything was removed
+  std::set<std::size_t> replayed;
+  for (const ReplayedWal& wal : recovery_report_.replayed_wals) {
+    replayed.insert(wal.id);
+  }
+  for (const std::size_t id : wal_ids_on_disk) {
+    fs_->remove(wal_path(id));
+    if (!replayed.contains(id)) {
+      recovery_report_.removed_stale_wals.push_back(id);
+    }
+  }
+  if (!wal_ids_on_disk.empty()) {
     fs_->sync_directory(path_);
   }
   // @lesson end

@@ -35,7 +35,8 @@ void MemTableIterator::next() {
   throw ::mini_lsm::NotImplemented("w1d1", "MemTableIterator::next");
 }
 
-MemTable::MemTable(std::size_t id) : id_(id), map_(std::make_shared<SkipList>()) {}
+MemTable::MemTable(std::size_t id, std::unique_ptr<Wal> wal)
+    : id_(id), map_(std::make_shared<SkipList>()), wal_(std::move(wal)) {}
 
 void MemTable::put(std::string_view key, std::string_view value) {
   // TODO(w1d1): insert into map_ and add the key and value sizes to approximate_size_

@@ -1,5 +1,6 @@
 // Opening a database directory: its lock, its leftover files, its manifest and its SSTs.
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <utility>
 
@@ -155,6 +156,35 @@ void LsmStorage::remove_unnamed_sstables(const LsmState& state,
   // TODO(w2d5): remove every SST file of `sst_ids_on_disk` that `state` does not hold, list its id
   //   in recovery_report_.removed_unnamed_sstables, and fsync the directory if anything was removed
   throw ::mini_lsm::NotImplemented("w2d5", "LsmStorage::remove_unnamed_sstables");
+}
+
+std::vector<std::size_t> LsmStorage::wal_ids_on_disk() const {
+  std::vector<std::size_t> ids;
+  for (const std::string& name : fs_->list(path_)) {
+    const ParsedFileName parsed = parse_file_name(name);
+    if (parsed.kind == FileKind::kWal) {
+      ids.push_back(static_cast<std::size_t>(parsed.id));
+    }
+  }
+  std::sort(ids.rbegin(), ids.rend());
+  return ids;
+}
+
+void LsmStorage::recover_wals(const std::vector<NewMemtableRecord>& live_memtables,
+                              const std::vector<std::size_t>& wal_ids_on_disk) {
+  // TODO(w2d6): for every live memtable recorded with a WAL, oldest first: a WAL not in
+  //   `wal_ids_on_disk` is Corruption naming wal_path(id) (the record promised it); else
+  //   Wal::recover() it into a MemTable of its id, report it in recovery_report_.replayed_wals, and
+  //   if the memtable holds data write_sstable() it and place it with add_flushed_sstable() (and
+  //   into sstables) in a copy of state_; install the copy as state_ and note the time spent in
+  //   wal_replay_seconds; a live memtable without a WAL is skipped (its writes were never logged)
+  throw ::mini_lsm::NotImplemented("w2d6", "LsmStorage::recover_wals");
+}
+
+void LsmStorage::remove_replayed_and_stale_wals(const std::vector<std::size_t>& wal_ids_on_disk) {
+  // TODO(w2d6): remove every WAL of `wal_ids_on_disk`, list those that were not replayed in
+  //   recovery_report_.removed_stale_wals, and fsync the directory if anything was removed
+  throw ::mini_lsm::NotImplemented("w2d6", "LsmStorage::remove_replayed_and_stale_wals");
 }
 
 void LsmStorage::load_sstables(const std::vector<std::size_t>& ids) {

@@ -591,7 +591,7 @@ TEST_CASE("manifest record length over kMaxManifestRecordSize is Corruption, up 
 TEST_CASE("manifest unknown record type is Corruption at its type byte",
           "[w2d5][manifest-file][hostile]") {
   const std::string valid = header_bytes() + framed(FlushRecord{1});
-  for (const std::uint8_t type : {0, 5, 255}) {
+  for (const std::uint8_t type : {0, 6, 255}) {
     INFO("type " << int{type});
     const std::optional<Corruption> error =
         corruption_reading(valid + framed_payload(byte(type) + u64_bytes(2)));

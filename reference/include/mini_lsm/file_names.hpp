@@ -19,6 +19,7 @@ inline constexpr std::uint64_t kMaxFileId = std::uint64_t{1} << 62;
 /// What a file name in a database directory is.
 enum class FileKind {
   kSst,        // "<id>.sst" with a canonical id
+  kWal,        // "<id>.wal" with a canonical id: a memtable's write-ahead log (week 2 day 6)
   kBadSst,     // digits then ".sst", but not a name the engine writes ("007.sst", an id too big)
   kTemporary,  // "<id>.sst.tmp" (a canonical SST name) or "MANIFEST.tmp": a create that a crash
                // interrupted
@@ -29,12 +30,15 @@ enum class FileKind {
 
 struct ParsedFileName {
   FileKind kind = FileKind::kOther;
-  /// The id of an SST (kind kSst); 0 otherwise.
+  /// The id of an SST or a WAL (kinds kSst and kWal); 0 otherwise.
   std::uint64_t id = 0;
 };
 
 /// "12.sst" for id 12.
 std::string sst_file_name(std::uint64_t id);
+
+/// "12.wal" for id 12 (week 2 day 6).
+std::string wal_file_name(std::uint64_t id);
 
 /// Classifies `name`. An id is canonical when it is decimal digits only, without a leading 0
 /// (but "0" itself), and at most kMaxFileId.

@@ -46,4 +46,8 @@ inline constexpr std::string_view kAfterMemtableWrite = "LsmStorage::write:after
 inline constexpr std::string_view kBeforeCompactionInstall =
     "LsmStorage::compaction:before_install";
 
+/// In the periodic WAL syncer (WalSyncMode::kPeriodic, week 2 day 6), after each pass; the detail
+/// is "synced" when the pass fsynced (an interval had passed), "idle" otherwise.
+inline constexpr std::string_view kAfterPeriodicWalSync = "LsmStorage::wal_sync_loop:after_pass";
+
 }  // namespace mini_lsm::sync_point

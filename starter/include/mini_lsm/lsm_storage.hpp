@@ -2,9 +2,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <filesystem>
 #include <map>
@@ -29,8 +31,20 @@
 #include "mini_lsm/memtable.hpp"
 #include "mini_lsm/options.hpp"
 #include "mini_lsm/table.hpp"
+#include "mini_lsm/wal.hpp"
 
 namespace mini_lsm {
+
+/// A live WAL that open() replayed (week 2 day 6).
+struct ReplayedWal {
+  std::size_t id = 0;
+  /// Whole records replayed.
+  std::size_t records = 0;
+  /// Bytes of the file up to the end of its last whole record.
+  std::uint64_t bytes = 0;
+  /// Where a torn last record began (the file was cut there and fsynced); nullopt if none.
+  std::optional<std::uint64_t> torn_tail_offset;
+};
 
 /// What open() found and repaired in the directory (week 2 day 5 on).
 struct RecoveryReport {
@@ -44,6 +58,15 @@ struct RecoveryReport {
   /// SSTs in the directory that the manifest does not name (a crash came between writing them
   /// and the record naming them, or between a record retiring them and their removal): removed.
   std::vector<std::size_t> removed_unnamed_sstables;
+  /// The WALs of the memtables the manifest left live, oldest first: replayed, and each
+  /// memtable that held data written to the level-0 SST of its id (week 2 day 6).
+  std::vector<ReplayedWal> replayed_wals;
+  /// WALs no live memtable owns (a flush retired it, or a crash came between creating it and
+  /// recording it): removed. Replayed WALs are removed too, once the new manifest names their
+  /// SSTs, but are not listed here.
+  std::vector<std::size_t> removed_stale_wals;
+  /// Seconds spent replaying WALs and writing their SSTs.
+  double wal_replay_seconds = 0;
 };
 
 /// The tree that replaying a manifest's records yields, before any SST is opened.
@@ -52,7 +75,7 @@ struct ManifestReplay {
   LsmState state;
   /// Memtables recorded by NewMemtable and not yet flushed, oldest first: without a WAL their
   /// data is lost; with one (week 2 day 6) their WALs are replayed.
-  std::vector<std::size_t> live_memtables;
+  std::vector<NewMemtableRecord> live_memtables;
   /// Every id of a record from here on is at least this (the snapshot's next_id).
   std::size_t first_new_id = 0;
   /// Past every id any record named.
@@ -124,8 +147,18 @@ class LsmStorage {
   /// turn that thread off call it to step through compactions (week 2 day 2).
   bool compact_once();
 
+  /// Makes every write that returned before the call durable: fsyncs the WAL of the current
+  /// memtable and of every frozen one that has unsynced records (week 2 day 6). A failed fsync
+  /// throws IoError and sticks: every later write throws it until a reopen. Without a WAL
+  /// (enable_wal false) it does nothing: writes are durable once flushed, or after close().
+  void sync();
+  /// What the WALs of this engine wrote and what their fsyncs cost (week 2 day 6).
+  WalStats wal_stats() const { return wal_metrics_->stats(); }
+
   /// Stops the flush thread, then freezes and flushes every memtable that holds data, so that
-  /// reopening the directory finds everything. If a flush fails, close() throws and nothing is
+  /// reopening the directory finds everything. With a WAL (week 2 day 6) it flushes nothing:
+  /// it stops the threads, waits for writes in progress and sync()s, since open() replays the
+  /// WALs. If a flush fails, close() throws and nothing is
   /// lost: the memtables stay in the engine and calling close() again retries. After a close()
   /// that succeeded, later calls do nothing. From the first call on, put() and del() throw
   /// InvalidArgument; reads still work.
@@ -144,6 +177,8 @@ class LsmStorage {
   const std::filesystem::path& path() const { return path_; }
   /// The path of SST `id` in this database: `<path>/<id>.sst`.
   std::filesystem::path sst_path(std::size_t id) const;
+  /// The path of the WAL of memtable `id`: `<path>/<id>.wal` (week 2 day 6).
+  std::filesystem::path wal_path(std::size_t id) const;
   /// The file system this engine reads and writes through.
   FileSystem& file_system() const { return *fs_; }
   /// The compaction controller of options().compaction, or nullptr for kNone.
@@ -152,9 +187,31 @@ class LsmStorage {
   const std::shared_ptr<BlockCache>& block_cache() const { return block_cache_; }
 
  private:
-  // Writes a value or a tombstone: waits for room, puts it into the current memtable, and
-  // freezes that memtable once it is full.
+  // A write waiting in the writer queue (week 2 day 6). Lives on its writer's stack.
+  struct PendingWrite {
+    std::string_view key;
+    std::string_view value;
+    // Guarded by writer_queue_mutex_: set by the leader that committed it, with its outcome.
+    bool done = false;
+    std::exception_ptr error;
+    std::shared_ptr<MemTable> memtable;
+    // Wakes the writer when it is done or has become the leader.
+    std::condition_variable turn;
+  };
+  // Records of one group commit take at most this many bytes (unless one write alone is bigger),
+  // so that the writers at the front are not held up by an ever-growing group.
+  static constexpr std::size_t kMaxCommitGroupBytes = std::size_t{1} << 20;
+
+  // Writes a value or a tombstone: waits for room, puts it into the current memtable (through
+  // the WAL when there is one), and freezes that memtable once it is full.
   void write(std::string_view key, std::string_view value);
+  // With a WAL (week 2 day 6): queues the write; the writer at the front of the queue becomes
+  // the leader and commits the writes queued behind it together (group commit) with
+  // commit_group(), then wakes them. Returns the memtable the write went into.
+  std::shared_ptr<MemTable> write_through_wal(std::string_view key, std::string_view value);
+  // Appends every write of `group` to the current memtable's WAL, fsyncs it when the sync mode
+  // is kAlways, then puts the writes into the memtable in the same order. Returns that memtable.
+  std::shared_ptr<MemTable> commit_group(const std::vector<PendingWrite*>& group);
   // Puts the entry into the current memtable and returns that memtable.
   std::shared_ptr<MemTable> write_to_current_memtable(std::string_view key, std::string_view value);
   // True once `memtable` holds enough bytes to be frozen.
@@ -172,6 +229,18 @@ class LsmStorage {
   // A new memtable with a new id, recorded in the manifest (week 2 day 5) before anything can
   // see it. Needs state_change_mutex_ held, or the engine not yet shared.
   std::shared_ptr<MemTable> create_memtable();
+  // With a WAL (week 2 day 6): creates `<id>.wal` durably, then records NewMemtable(id, wal).
+  std::shared_ptr<MemTable> create_memtable_with_wal(std::size_t id);
+  // Removes the WAL of memtable `id` once its flush record is durable, and fsyncs the directory.
+  void remove_wal(std::size_t id);
+  // close() with a WAL (week 2 day 6): stop the threads, wait for writes in progress, sync().
+  void close_with_wal();
+  // The periodic syncer (WalSyncMode::kPeriodic): sync() once per wal_sync_interval of
+  // options_.clock (or steady_clock).
+  void wal_sync_loop(std::stop_token stop);
+  void stop_wal_sync_thread();
+  // options_.clock() when there is one, std::chrono::steady_clock::now() otherwise.
+  std::chrono::steady_clock::time_point now() const;
   // Appends `record` to the manifest and makes it durable (week 2 day 5; before that there is
   // no manifest and this does nothing). A failure sticks: it becomes the background error.
   void record(const ManifestRecord& record);
@@ -207,6 +276,17 @@ class LsmStorage {
   // Removes the SSTs of `sst_ids_on_disk` that `state` does not name, into recovery_report_.
   void remove_unnamed_sstables(const LsmState& state,
                                const std::vector<std::size_t>& sst_ids_on_disk);
+  // The ids of the WALs in the directory, highest first (week 2 day 6).
+  std::vector<std::size_t> wal_ids_on_disk() const;
+  // Replays the WAL of every live memtable recorded with one (oldest first) into a memtable, and
+  // writes each that holds data to the level-0 SST of its id, into state_. A live WAL missing
+  // from `wal_ids_on_disk` is Corruption naming it (week 2 day 6).
+  void recover_wals(const std::vector<NewMemtableRecord>& live_memtables,
+                    const std::vector<std::size_t>& wal_ids_on_disk);
+  // Removes every WAL of `wal_ids_on_disk` (the new manifest names what their memtables held, or
+  // they were never live) and fsyncs the directory; the ones not replayed go into
+  // recovery_report_.removed_stale_wals (week 2 day 6).
+  void remove_replayed_and_stale_wals(const std::vector<std::size_t>& wal_ids_on_disk);
 
   // compact.cpp: merging sorted runs into new ones (week 2).
   // Merges the input runs of `task` into new SSTs of about target_sst_size bytes each, dropping
@@ -305,6 +385,14 @@ class LsmStorage {
   // The manifest (week 2 day 5); empty before. Appended to under state_change_mutex_ only.
   std::optional<Manifest> manifest_;
   RecoveryReport recovery_report_;
+  // Counters of every WAL of this engine (week 2 day 6).
+  std::shared_ptr<WalMetrics> wal_metrics_ = std::make_shared<WalMetrics>();
+  // The writer queue (week 2 day 6): writes in the order they enter the WAL, the leader first.
+  std::mutex writer_queue_mutex_;
+  std::deque<PendingWrite*> writer_queue_;
+  // The periodic syncer sleeps on wal_sync_tick_ for wal_sync_interval between passes.
+  std::mutex wal_sync_mutex_;
+  std::condition_variable_any wal_sync_tick_;
   // The compaction thread sleeps on compaction_wanted_; flushes wake it.
   std::mutex compaction_wake_mutex_;
   std::condition_variable_any compaction_wanted_;
@@ -313,6 +401,7 @@ class LsmStorage {
   // Declared last so that they stop before anything they use is destroyed.
   std::jthread flush_thread_;
   std::jthread compaction_thread_;
+  std::jthread wal_sync_thread_;
 };
 
 }  // namespace mini_lsm

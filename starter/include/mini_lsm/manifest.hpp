@@ -42,9 +42,12 @@ struct SnapshotRecord {
   std::vector<Level> levels;
   bool operator==(const SnapshotRecord&) const = default;
 };
-/// A memtable with this id was created: its SST, once flushed, will have the same id.
+/// A memtable with this id was created: its SST, once flushed, will have the same id. With `wal`
+/// (week 2 day 6), its write-ahead log `<id>.wal` was created and is durable: until a flush
+/// record of the id, open() must find it and replay it.
 struct NewMemtableRecord {
   std::size_t id = 0;
+  bool wal = false;
   bool operator==(const NewMemtableRecord&) const = default;
 };
 /// Memtable `id` was flushed to `<id>.sst`, which goes to the front of L0 (or is a new tier).

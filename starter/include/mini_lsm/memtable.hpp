@@ -11,6 +11,7 @@
 #include "mini_lsm/bound.hpp"
 #include "mini_lsm/iterator.hpp"
 #include "mini_lsm/skiplist.hpp"
+#include "mini_lsm/wal.hpp"
 
 namespace mini_lsm {
 
@@ -41,10 +42,15 @@ class MemTableIterator final : public StorageIterator {
 /// deleted. Safe to use from several threads at once.
 class MemTable {
  public:
-  explicit MemTable(std::size_t id);
+  /// A memtable `id`; with `wal` (week 2 day 6), the engine appends every write to that log
+  /// before putting it here.
+  explicit MemTable(std::size_t id, std::unique_ptr<Wal> wal = nullptr);
 
   /// The id of the memtable; its SST (and, in week 2, its WAL) gets the same id.
   std::size_t id() const { return id_; }
+
+  /// The memtable's write-ahead log, or null when the engine runs without one (week 2 day 6).
+  Wal* wal() const { return wal_.get(); }
 
   /// Inserts `key` or overwrites its value. An empty `value` records a tombstone.
   void put(std::string_view key, std::string_view value);
@@ -67,6 +73,7 @@ class MemTable {
   std::size_t id_;
   std::shared_ptr<SkipList> map_;
   std::atomic<std::size_t> approximate_size_{0};
+  std::unique_ptr<Wal> wal_;
 };
 
 }  // namespace mini_lsm

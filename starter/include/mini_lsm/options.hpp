@@ -1,7 +1,9 @@
 // Options of the storage engine and the limits it enforces.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "mini_lsm/file_system.hpp"
@@ -75,6 +77,18 @@ struct CompactionOptions {
   LeveledCompactionOptions leveled;
 };
 
+/// When the writes of the WAL (week 2 day 6) are made durable (fsynced).
+enum class WalSyncMode {
+  /// Only when LsmStorage::sync() (or close()) is called: a crash loses the writes since then.
+  kManual,
+  /// Before each put() or del() returns; writers that arrive together share one fsync (group
+  /// commit). A crash loses no write that returned.
+  kAlways,
+  /// A background thread fsyncs every wal_sync_interval: a crash loses at most the writes of the
+  /// last interval (plus the fsync's own duration).
+  kPeriodic,
+};
+
 struct LsmOptions {
   /// A memtable is frozen once it holds at least this many bytes of keys and values, so an SST
   /// flushed from it (week 1 day 6) has about this size.
@@ -97,6 +111,17 @@ struct LsmOptions {
   /// Whether a compaction thread runs the controller's tasks in the background (week 2 day 2).
   /// Tests turn it off to step through compactions with LsmStorage::compact_once().
   bool background_compaction = true;
+  /// Week 2 day 6: every write is appended to the current memtable's write-ahead log
+  /// (`<id>.wal`) before the memtable sees it, and open() replays the logs a crash left, so that
+  /// close() need not flush.
+  bool enable_wal = false;
+  /// When WAL writes are fsynced (week 2 day 6).
+  WalSyncMode wal_sync = WalSyncMode::kManual;
+  /// The period of WalSyncMode::kPeriodic.
+  std::chrono::milliseconds wal_sync_interval{100};
+  /// The clock the periodic syncer reads to decide that an interval has passed; null means
+  /// std::chrono::steady_clock. Tests pass one they move by hand.
+  std::function<std::chrono::steady_clock::time_point()> clock;
   /// Every file operation of the engine goes through it; null means the real file system
   /// (posix_file_system()). Tests pass one that records what is durable and injects faults.
   std::shared_ptr<FileSystem> file_system;

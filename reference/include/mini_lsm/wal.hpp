@@ -1,0 +1,158 @@
+// The write-ahead log (week 2 day 6): every write of a memtable, appended to `<id>.wal` before the
+// memtable sees it, so that open() can rebuild the memtable after a crash.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mini_lsm/file_system.hpp"
+
+namespace mini_lsm {
+
+/// The bytes "MWAL" read as a little-endian u32: the first four bytes of every WAL.
+inline constexpr std::uint32_t kWalMagic = 0x4C41574D;
+/// The layout of the records (week 2 day 7's checksums make version 2).
+inline constexpr std::uint32_t kWalFormatVersion = 1;
+/// magic (u32) | format version (u32) | the WAL's id (u64): a WAL copied under another id's name
+/// is told apart from the real one.
+inline constexpr std::size_t kWalHeaderSize = 16;
+/// A record is key_len (u16) | key | value_len (u32) | value, little-endian: these are the bytes
+/// besides the key and the value. u16 fits kMaxKeySize, u32 fits kMaxValueSize; a delete is a
+/// record with an empty value.
+inline constexpr std::size_t kWalRecordOverhead = 6;
+/// Records gather in a buffer in memory and go to the file (one append) once it holds this many
+/// bytes, or at sync(): one system call per many small writes.
+inline constexpr std::size_t kWalBufferSize = std::size_t{64} << 10;
+
+/// Appends the record of `key` = `value` (an empty value: a delete) to `out`.
+void encode_wal_record(std::string& out, std::string_view key, std::string_view value);
+
+/// A record as read from a WAL; key and value point into the bytes read.
+struct WalRecordView {
+  /// Where the record (its key_len field) starts in the file.
+  std::uint64_t offset = 0;
+  std::string_view key;
+  std::string_view value;
+};
+
+/// What reading a WAL found.
+struct WalReadResult {
+  /// Whole records read.
+  std::size_t records = 0;
+  /// The file's size when it was read.
+  std::uint64_t file_size = 0;
+  /// Where the last whole record ends: everything after it is a torn tail.
+  std::uint64_t valid_size = 0;
+  /// Where a record that the file ends inside begins (a crash cut its append short); nullopt
+  /// when the file ends after a whole record.
+  std::optional<std::uint64_t> torn_tail_offset;
+};
+
+/// Reads the WAL at `path` and calls `each` for every whole record, in file order. A record cut
+/// short by the end of the file is a torn tail: reported, not an error. Throws Corruption naming
+/// the file and the offset for a header that is missing, foreign, of another format version or
+/// (when `expected_id` is given) of another WAL, and for a value length over kMaxValueSize,
+/// which no write has. Throws IoError when the file cannot be read.
+WalReadResult read_wal(const std::filesystem::path& path, FileSystem& fs,
+                       std::optional<std::size_t> expected_id,
+                       const std::function<void(const WalRecordView&)>& each);
+
+/// What a WAL's fsyncs cost, for `stats` and the benchmark.
+struct WalStats {
+  /// Bytes of records appended (header excluded), buffered ones included.
+  std::uint64_t bytes = 0;
+  /// fsyncs of WAL files.
+  std::uint64_t fsyncs = 0;
+  /// Median and 99th percentile of the latest fsyncs (up to 4096 of them), in microseconds.
+  double fsync_p50_us = 0;
+  double fsync_p99_us = 0;
+  /// Groups of writes committed together (group commit), and the writes in them.
+  std::uint64_t commit_groups = 0;
+  std::uint64_t commit_group_writes = 0;
+};
+
+/// Counters shared by every WAL of one engine (provided). Thread-safe.
+class WalMetrics {
+ public:
+  void add_bytes(std::uint64_t bytes);
+  void add_fsync(std::chrono::steady_clock::duration took);
+  void add_commit_group(std::size_t writes);
+  WalStats stats() const;
+
+ private:
+  static constexpr std::size_t kLatencies = 4096;
+  mutable std::mutex mutex_;
+  WalStats totals_;
+  // The latest fsync latencies in microseconds, a ring of kLatencies.
+  std::vector<double> latencies_;
+  std::size_t next_latency_ = 0;
+};
+
+/// The write-ahead log of one memtable, `<id>.wal`. Records are encoded into a buffer in memory;
+/// sync() writes the buffer to the file and fsyncs it. Nothing is durable before sync() returns.
+/// put() is called by one thread at a time (the engine's commit leader); sync() may be called
+/// from any thread meanwhile. A failed append or fsync sticks: every later put() and sync()
+/// throws that error, since the file's tail is unknown until the engine is reopened.
+class Wal {
+ public:
+  /// Creates `path` holding the header (with `id`), fsyncs it, then fsyncs its directory, so
+  /// that once this returns the WAL survives a crash and a record may name it.
+  static std::unique_ptr<Wal> create(const std::filesystem::path& path, std::size_t id,
+                                     FileSystem& fs, std::shared_ptr<WalMetrics> metrics = nullptr);
+  /// Replays the WAL `id` at `path`: read_wal() with `each` called for every whole record. A torn
+  /// tail is cut off (the file truncated to the whole records and fsynced) before this returns,
+  /// so that nothing ever appended to the file follows bytes a reader cannot frame.
+  static WalReadResult recover(
+      const std::filesystem::path& path, std::size_t id, FileSystem& fs,
+      const std::function<void(std::string_view key, std::string_view value)>& each);
+
+  // Public for std::make_unique only: create() is the way to make one.
+  struct PrivateKey {};
+  Wal(PrivateKey, std::filesystem::path path, std::size_t id, std::unique_ptr<WritableFile> file,
+      std::shared_ptr<WalMetrics> metrics);
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+  ~Wal() = default;
+
+  /// Appends the record of `key` = `value` (empty: a delete) to the buffer, and the buffer to the
+  /// file once it holds kWalBufferSize bytes.
+  void put(std::string_view key, std::string_view value);
+  /// Writes the buffer to the file and fsyncs it: every record put() before the call is durable
+  /// when it returns.
+  void sync();
+
+  std::size_t id() const { return id_; }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  // Appends buffer_ to the file and empties it. Needs mutex_ held.
+  void write_buffer();
+  // Throws failed_ if an earlier append or fsync failed. Needs mutex_ held.
+  void throw_if_failed() const;
+
+  std::filesystem::path path_;
+  std::size_t id_;
+  std::unique_ptr<WritableFile> file_;
+  std::shared_ptr<WalMetrics> metrics_;
+  // Guards buffer_, put_bytes_, synced_bytes_, failed_ and appends to file_.
+  mutable std::mutex mutex_;
+  std::string buffer_;
+  // Bytes of records put so far, and how many of them the last fsync made durable.
+  std::uint64_t put_bytes_ = 0;
+  std::uint64_t synced_bytes_ = 0;
+  std::exception_ptr failed_;
+  // One fsync at a time; held without mutex_ during the fsync, so that put() goes on meanwhile.
+  std::mutex sync_mutex_;
+};
+
+}  // namespace mini_lsm

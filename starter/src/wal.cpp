@@ -1,0 +1,160 @@
+// The write-ahead log's record format, reading it back, and appending and syncing (week 2 day 6).
+#include "mini_lsm/wal.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "coding.hpp"
+#include "mini_lsm/error.hpp"
+#include "mini_lsm/options.hpp"
+
+namespace mini_lsm {
+
+void encode_wal_record(std::string& out, std::string_view key, std::string_view value) {
+  // TODO(w2d6): append key_len (u16), the key, value_len (u32) and the value to `out` (put_u16 and
+  //   put_u32 of coding.hpp write little-endian)
+  throw ::mini_lsm::NotImplemented("w2d6", "encode_wal_record");
+}
+
+namespace {
+
+// Checks the header of the WAL held in `bytes` (provided): Corruption naming the offset of the
+// first field that is wrong.
+void check_wal_header(std::string_view bytes, const std::string& file,
+                      std::optional<std::size_t> expected_id) {
+  ByteReader header(bytes, file, 0);
+  if (bytes.size() < kWalHeaderSize || header.u32() != kWalMagic) {
+    throw Corruption(file, 0, "not a WAL (it does not start with the WAL magic number)");
+  }
+  if (const std::uint32_t version = header.u32(); version != kWalFormatVersion) {
+    throw Corruption(file, 4,
+                     "a WAL of format version " + std::to_string(version) +
+                         ", but this engine reads version " + std::to_string(kWalFormatVersion));
+  }
+  if (const std::uint64_t id = header.u64(); expected_id && id != *expected_id) {
+    throw Corruption(file, 8,
+                     "the header says this is the WAL of memtable " + std::to_string(id) +
+                         ", not of memtable " + std::to_string(*expected_id) +
+                         " (a WAL copied under another name?)");
+  }
+}
+
+}  // namespace
+
+WalReadResult read_wal(const std::filesystem::path& path, FileSystem& fs,
+                       std::optional<std::size_t> expected_id,
+                       const std::function<void(const WalRecordView&)>& each) {
+  const std::string file = path.string();
+  const std::string bytes = [&] {
+    const std::unique_ptr<RandomAccessFile> input = fs.open_for_read(path);
+    return input->read(0, input->size());
+  }();
+  check_wal_header(bytes, file, expected_id);
+  WalReadResult result;
+  result.file_size = bytes.size();
+  // TODO(w2d6): after the header (kWalHeaderSize bytes, checked above), read records until the end:
+  //   key_len (u16), key, value_len (u32), value; call `each` with the record's offset, key and
+  //   value, and count it; a record the file ends inside is the torn tail (torn_tail_offset: where
+  //   it begins); a value_len over kMaxValueSize is Corruption at the record's offset; valid_size
+  //   is where the last whole record ends
+  throw ::mini_lsm::NotImplemented("w2d6", "read_wal");
+}
+
+void WalMetrics::add_bytes(std::uint64_t bytes) {
+  const std::lock_guard lock(mutex_);
+  totals_.bytes += bytes;
+}
+
+void WalMetrics::add_fsync(std::chrono::steady_clock::duration took) {
+  const double micros = std::chrono::duration<double, std::micro>(took).count();
+  const std::lock_guard lock(mutex_);
+  ++totals_.fsyncs;
+  if (latencies_.size() < kLatencies) {
+    latencies_.push_back(micros);
+  } else {
+    latencies_[next_latency_] = micros;
+  }
+  next_latency_ = (next_latency_ + 1) % kLatencies;
+}
+
+void WalMetrics::add_commit_group(std::size_t writes) {
+  const std::lock_guard lock(mutex_);
+  ++totals_.commit_groups;
+  totals_.commit_group_writes += writes;
+}
+
+WalStats WalMetrics::stats() const {
+  std::vector<double> sorted;
+  WalStats stats;
+  {
+    const std::lock_guard lock(mutex_);
+    stats = totals_;
+    sorted = latencies_;
+  }
+  if (!sorted.empty()) {
+    std::sort(sorted.begin(), sorted.end());
+    stats.fsync_p50_us = sorted[(sorted.size() - 1) / 2];
+    stats.fsync_p99_us = sorted[(sorted.size() - 1) * 99 / 100];
+  }
+  return stats;
+}
+
+Wal::Wal(PrivateKey /*only create()*/, std::filesystem::path path, std::size_t id,
+         std::unique_ptr<WritableFile> file, std::shared_ptr<WalMetrics> metrics)
+    : path_(std::move(path)),
+      id_(id),
+      file_(std::move(file)),
+      metrics_(metrics ? std::move(metrics) : std::make_shared<WalMetrics>()) {}
+
+std::unique_ptr<Wal> Wal::create(const std::filesystem::path& path, std::size_t id, FileSystem& fs,
+                                 std::shared_ptr<WalMetrics> metrics) {
+  // TODO(w2d6): create the file, append the header (kWalMagic, kWalFormatVersion, the id as u64),
+  //   fsync it, then fsync its directory (path.parent_path()): a record may name the WAL only once
+  //   both are durable
+  throw ::mini_lsm::NotImplemented("w2d6", "Wal::create");
+}
+
+WalReadResult Wal::recover(
+    const std::filesystem::path& path, std::size_t id, FileSystem& fs,
+    const std::function<void(std::string_view key, std::string_view value)>& each) {
+  // TODO(w2d6): read_wal() with the expected id, passing each record's key and value to `each`; if
+  //   there is a torn tail, truncate the file to valid_size and fsync it (open_for_append() then
+  //   sync()) before returning
+  throw ::mini_lsm::NotImplemented("w2d6", "Wal::recover");
+}
+
+void Wal::put(std::string_view key, std::string_view value) {
+  // TODO(w2d6): under mutex_, throw_if_failed(), then encode_wal_record() into buffer_ and count
+  //   its bytes in put_bytes_ and metrics_; once buffer_ holds kWalBufferSize bytes, write_buffer()
+  throw ::mini_lsm::NotImplemented("w2d6", "Wal::put");
+}
+
+void Wal::sync() {
+  // TODO(w2d6): one sync at a time (sync_mutex_); under mutex_, throw_if_failed(), return if
+  //   nothing was put since the last sync (put_bytes_ == synced_bytes_), else write_buffer(); then,
+  //   WITHOUT mutex_ (put() goes on meanwhile), fsync the file, count it in metrics_ with its
+  //   duration and move synced_bytes_ up; a failed fsync goes into failed_ (under mutex_) and is
+  //   rethrown
+  throw ::mini_lsm::NotImplemented("w2d6", "Wal::sync");
+}
+
+void Wal::write_buffer() {
+  if (buffer_.empty()) {
+    return;
+  }
+  try {
+    file_->append(buffer_);
+  } catch (...) {
+    failed_ = std::current_exception();  // part of the buffer may be in the file
+    throw;
+  }
+  buffer_.clear();
+}
+
+void Wal::throw_if_failed() const {
+  if (failed_) {
+    std::rethrow_exception(failed_);
+  }
+}
+
+}  // namespace mini_lsm
