@@ -577,6 +577,7 @@ TEST_CASE("A database written with a WAL and opened without one still replays it
     CHECK(engine->recovery_report().replayed_wals.size() == 3);
     check_engine_matches(*engine, model);
     CHECK(files_ending(*fs, ".wal").empty());
+    CHECK(fs->durable_files(kDb) == fs->files(kDb));  // the removals survive a crash
     engine->close();
   }
   const auto reopened = LsmStorage::open(kDb, wal_options(fs, /*enable_wal=*/false));
