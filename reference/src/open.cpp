@@ -378,23 +378,28 @@ std::vector<std::size_t> LsmStorage::wal_ids_on_disk() const {
 
 void LsmStorage::recover_wals(const std::vector<NewMemtableRecord>& live_memtables,
                               const std::vector<std::size_t>& wal_ids_on_disk) {
-  // @lesson w2d6 LsmStorage::recover_wals: for every live memtable recorded with a WAL, oldest
-  //   first: a WAL not in `wal_ids_on_disk` is Corruption naming wal_path(id) (the record
-  //   promised it); else Wal::recover() it into a MemTable of its id, report it in
-  //   recovery_report_.replayed_wals, and if the memtable holds data write_sstable() it and place
-  //   it with add_flushed_sstable() (and into sstables) in a copy of state_; install the copy as
-  //   state_ and note the time spent in wal_replay_seconds; a live memtable without a WAL is
-  //   skipped (its writes were never logged)
+  // @lesson w2d6 LsmStorage::recover_wals: first, before anything is written, a live memtable
+  //   recorded with a WAL whose id is not in `wal_ids_on_disk` is Corruption naming wal_path(id)
+  //   (the record promised it); then for every live memtable recorded with a WAL, oldest first:
+  //   Wal::recover() it into a MemTable of its id, report it in recovery_report_.replayed_wals,
+  //   and if the memtable holds data write_sstable() it and place it with add_flushed_sstable()
+  //   (and into sstables) in a copy of state_; install the copy as state_ and note the time spent
+  //   in wal_replay_seconds; a live memtable without a WAL is skipped (its writes were never
+  //   logged)
   const auto started = std::chrono::steady_clock::now();
   const std::set<std::size_t> on_disk(wal_ids_on_disk.begin(), wal_ids_on_disk.end());
+  // All of them before any replay: an open that refuses the directory must leave it as it was,
+  // not with the SSTs of the WALs replayed before the missing one.
+  for (const NewMemtableRecord& live : live_memtables) {
+    if (live.wal && !on_disk.contains(live.id)) {
+      throw Corruption(wal_path(live.id).string(), 0,
+                       "the manifest records this WAL, but it is not in the directory");
+    }
+  }
   auto next = std::make_shared<LsmState>(*state_);
   for (const NewMemtableRecord& live : live_memtables) {
     if (!live.wal) {
       continue;
-    }
-    if (!on_disk.contains(live.id)) {
-      throw Corruption(wal_path(live.id).string(), 0,
-                       "the manifest records this WAL, but it is not in the directory");
     }
     MemTable memtable(live.id);
     const WalReadResult read = Wal::recover(
