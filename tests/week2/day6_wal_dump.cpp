@@ -219,8 +219,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "wal-dump escapes every byte that is not printable ASCII, and \" and \\, as \\xNN and "
-    "shortens keys and values over 48 bytes",
+    "wal-dump escapes every byte that is not printable ASCII, the quote and the backslash in "
+    "hex, and shortens keys and values over 48 bytes",
     "[w2d6][wal-dump]") {
   DumpFixture fixture;
   {

@@ -148,15 +148,15 @@ std::vector<std::uint64_t> offsets_of(const std::vector<Record>& records) {
   return offsets;
 }
 
-// Compares record by record, reporting the first difference by index and lengths (values of a
-// megabyte would drown a whole-vector comparison).
+// Compares record by record, reporting the first difference by index and lengths: the double
+// parentheses keep Catch from printing keys and values of up to a megabyte.
 void check_same_records(const std::vector<Record>& got, const std::vector<Record>& expected) {
   REQUIRE(got.size() == expected.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
     INFO("record " << i << ": key of " << expected[i].key.size() << " bytes, value of "
                    << expected[i].value.size() << " bytes");
-    REQUIRE(got[i].key == expected[i].key);
-    REQUIRE(got[i].value == expected[i].value);
+    REQUIRE((got[i].key == expected[i].key));
+    REQUIRE((got[i].value == expected[i].value));
   }
 }
 
@@ -167,8 +167,8 @@ void check_read_back(const ReadBack& back, const std::vector<Record>& expected) 
     INFO("record " << i << ": key of " << expected[i].key.size() << " bytes, value of "
                    << expected[i].value.size() << " bytes");
     REQUIRE(back.records[i].offset == offsets[i]);
-    REQUIRE(back.records[i].key == expected[i].key);
-    REQUIRE(back.records[i].value == expected[i].value);
+    REQUIRE((back.records[i].key == expected[i].key));
+    REQUIRE((back.records[i].value == expected[i].value));
   }
   CHECK(back.result.records == expected.size());
   CHECK(back.result.file_size == offsets.back());
@@ -241,7 +241,7 @@ TEST_CASE("wal record of a put is key_len u16, key, value_len u32, value, all li
   CHECK(to_hex(wide.substr(0, 2)) == to_hex(from_hex("02 01")));
   CHECK(wide.substr(2, 0x0102) == std::string(0x0102, 'k'));
   CHECK(to_hex(wide.substr(2 + 0x0102, 4)) == to_hex(from_hex("03 02 01 00")));
-  CHECK(wide.substr(6 + 0x0102) == std::string(0x010203, 'v'));
+  CHECK((wide.substr(6 + 0x0102) == std::string(0x010203, 'v')));
 }
 
 TEST_CASE("wal record of a delete is its key with a value_len of 0, and records append to out",
@@ -394,7 +394,7 @@ TEST_CASE(
 
 TEST_CASE(
     "wal the engine refuses a key or value one past the limits before a byte reaches the "
-    "WAL: file, get and reopen unchanged",
+    "WAL, so file, get and reopen are unchanged",
     "[w2d6][wal-encoding][limits][hostile]") {
   auto fs = std::make_shared<FaultInjectionFs>();
   LsmOptions options;
@@ -429,14 +429,14 @@ TEST_CASE(
 
     engine->put(max_key, max_value);  // at the limits: accepted, one record
     engine->sync();
-    CHECK(fs->contents(wal) == synced + record_bytes(max_key, max_value));
+    CHECK((fs->contents(wal) == synced + record_bytes(max_key, max_value)));
     engine->close();
   }
   fs->crash(CrashMode::kDropUnsynced);
   const std::unique_ptr<LsmStorage> engine = LsmStorage::open(kDir, options);
   CHECK(engine->get("key") == std::optional<std::string>("before"));
-  CHECK(engine->get(max_key) == std::optional<std::string>(max_value));
-  CHECK(engine->get(max_key.substr(1)) == std::nullopt);
+  CHECK((engine->get(max_key) == std::optional<std::string>(max_value)));
+  CHECK_FALSE(engine->get(max_key.substr(1)).has_value());
   engine->close();
 }
 
@@ -482,7 +482,7 @@ void check_recover_cut(const std::string& bytes, const std::vector<Record>& reco
   REQUIRE(got.size() == whole);
   for (std::size_t i = 0; i < whole; ++i) {
     REQUIRE(got[i].key == records[i].key);
-    REQUIRE(got[i].value == records[i].value);
+    REQUIRE((got[i].value == records[i].value));
   }
   CHECK(result.records == whole);
   CHECK(result.file_size == cut);
@@ -492,13 +492,13 @@ void check_recover_cut(const std::string& bytes, const std::vector<Record>& reco
   fs.crash(CrashMode::kDropUnsynced);  // the cut must have been made durable
   const std::string after = fs.contents(kPath);
   REQUIRE(after.size() == offsets[whole]);
-  CHECK(std::string_view(after) == std::string_view(bytes).substr(0, offsets[whole]));
+  CHECK((std::string_view(after) == std::string_view(bytes).substr(0, offsets[whole])));
 }
 
 }  // namespace
 
 TEST_CASE(
-    "wal cut at every byte of a small put and a delete: recover keeps the records before the "
+    "wal cut at every byte of a small put and a delete, recover keeps the records before the "
     "cut, reports the cut record, and truncates durably",
     "[w2d6][wal-encoding][torn][hostile]") {
   const std::vector<Record> records = torn_test_records();
@@ -519,7 +519,7 @@ TEST_CASE(
 
 TEST_CASE(
     "wal cut in a record bigger than the buffer (every byte of its first and last 2 KiB, every "
-    "101st between): recover keeps the records before it and truncates durably",
+    "101st between) keeps the records before it and truncates durably",
     "[w2d6][wal-encoding][torn][hostile]") {
   // Every byte of 65 KiB would cost seconds (each cut copies the file a few times); the middle of
   // the value is one case (the value_len says more bytes than the file has), so a stride does.
@@ -538,7 +538,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "wal cut, recovered, appended to, then crashed: the next recover returns the old prefix "
+    "wal cut, recovered, appended to, then crashed, the next recover returns the old prefix "
     "and every new synced record, nothing else",
     "[w2d6][wal-encoding][torn][hostile]") {
   const std::vector<Record> records = torn_test_records();
@@ -741,7 +741,7 @@ TEST_CASE(
 
 TEST_CASE(
     "wal a put that fills the buffer to kWalBufferSize bytes appends it in one append, "
-    "without an fsync",
+    "without an fsync, and the next sync fsyncs it",
     "[w2d6][wal-encoding][sync]") {
   FaultInjectionFs fs;
   const std::unique_ptr<Wal> wal = create_wal(fs);
@@ -754,16 +754,21 @@ TEST_CASE(
   CHECK(fs.log().empty());
   wal->put("k163", value);
   CHECK(fs.log() == std::vector<std::string>{"append /db/7.wal 65536"});
-  wal->put("k164", value);
-  CHECK(fs.log().size() == 1);
+  CHECK(fs.durable_contents(kPath).size() == kWalHeaderSize);  // appended, not fsynced
+  // The buffer is empty now, but its records are not durable: sync() must still fsync.
   wal->sync();
-  CHECK(fs.log() == std::vector<std::string>{"append /db/7.wal 65536", "append /db/7.wal 1024",
-                                             "sync /db/7.wal"});
+  CHECK(fs.log() == std::vector<std::string>{"append /db/7.wal 65536", "sync /db/7.wal"});
+  CHECK(fs.durable_contents(kPath).size() == kWalHeaderSize + 64 * 1024);
+  wal->put("k164", value);
+  CHECK(fs.log().size() == 2);
+  wal->sync();
+  CHECK(fs.log() == std::vector<std::string>{"append /db/7.wal 65536", "sync /db/7.wal",
+                                             "append /db/7.wal 1024", "sync /db/7.wal"});
   CHECK(fs.durable_contents(kPath).size() == kWalHeaderSize + 65 * 1024);
 }
 
 TEST_CASE(
-    "wal create makes the file and its directory entry durable before it returns: a crash "
+    "wal create makes the file and its directory entry durable before it returns, so a crash "
     "right after keeps the header",
     "[w2d6][wal-encoding][create]") {
   constexpr CrashMode kModes[] = {CrashMode::kDropUnsynced, CrashMode::kKeepRandomPrefix,
