@@ -47,9 +47,9 @@ constexpr const char* kDescription =
     "shows its first 32, then ...); then one line saying how the file ends:\n"
     "  clean: N records, B bytes               every byte after the 16-byte header belongs to\n"
     "                                          one of the N records (B bytes of records)\n"
-    "  torn tail at offset X (K bytes ...)     a crash cut the last record short; open() cuts\n"
-    "                                          those K bytes off, as the record never became\n"
-    "                                          durable (the dump leaves the file as it is)\n"
+    "  torn tail at offset X (K bytes ...)     a crash cut the last record short; open()\n"
+    "                                          truncates the file there, as the record never\n"
+    "                                          became durable (the dump changes nothing)\n"
     "  corrupt at offset X: WHAT               damage open() refuses; the records before it are\n"
     "                                          printed\n"
     "When the file is named <id>.wal, the id in its header must be that id (a WAL copied under\n"
@@ -148,7 +148,7 @@ int dump(const std::filesystem::path& path) {
     if (result.torn_tail_offset) {
       const std::uint64_t at = *result.torn_tail_offset;
       std::cout << "torn tail at offset " << at << " (" << bytes_count(result.file_size - at)
-                << " a crash cut off; open cuts them off)\n";
+                << " a crash cut off; open truncates the file there)\n";
       return kExitTornTail;
     }
     std::cout << "clean: " << result.records << (result.records == 1 ? " record, " : " records, ")

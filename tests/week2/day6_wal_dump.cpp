@@ -136,20 +136,22 @@ TEST_CASE("wal-dump of a WAL cut inside its last record reports a torn tail, exi
   fixture.write_example();
   fixture.replace(fixture.bytes().substr(0, 44));
   const ToolResult result = fixture.dump();
-  CHECK(result.out == fixture.name() +
-                          ": 44 bytes, format version 1, id 7\n"
-                          "at 16 (key 3 bytes, value 5 bytes): put \"key\" = \"value\"\n"
-                          "at 30 (key 3 bytes, value 0 bytes): del \"key\"\n"
-                          "torn tail at offset 39 (5 bytes a crash cut off; open cuts them off)\n");
+  CHECK(result.out ==
+        fixture.name() +
+            ": 44 bytes, format version 1, id 7\n"
+            "at 16 (key 3 bytes, value 5 bytes): put \"key\" = \"value\"\n"
+            "at 30 (key 3 bytes, value 0 bytes): del \"key\"\n"
+            "torn tail at offset 39 (5 bytes a crash cut off; open truncates the file "
+            "there)\n");
   CHECK(result.err.empty());
   CHECK(result.exit_code == 1);
 
   fixture.write_example();
   fixture.replace(fixture.bytes() + std::string(1, '\0'));  // a key_len cut in half
-  CHECK(fixture.dump().out == fixture.name() + ": 47 bytes, format version 1, id 7\n" +
-                                  kRecordLines +
-                                  "torn tail at offset 46 (1 byte a crash cut off; open cuts "
-                                  "them off)\n");
+  CHECK(fixture.dump().out ==
+        fixture.name() + ": 47 bytes, format version 1, id 7\n" + kRecordLines +
+            "torn tail at offset 46 (1 byte a crash cut off; open truncates the "
+            "file there)\n");
   CHECK(fixture.dump().exit_code == 1);
 }
 
