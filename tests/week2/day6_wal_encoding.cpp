@@ -445,7 +445,7 @@ TEST_CASE(
 namespace {
 
 // Two records, then the last three of the cut tests: a small put, a delete, and a put bigger
-// than the WAL's buffer. Record i starts at offsets_of(kRecords)[i]: 16, 30, 48, 68, 80; the file
+// than the WAL's buffer. Record i starts at offsets_of(records)[i]: 16, 30, 48, 68, 80; the file
 // ends at 80 + 6 + 3 + 65600.
 std::vector<Record> torn_test_records() {
   std::string big(65600, '\0');
@@ -502,6 +502,7 @@ TEST_CASE(
     "cut, reports the cut record, and truncates durably",
     "[w2d6][wal-encoding][torn][hostile]") {
   const std::vector<Record> records = torn_test_records();
+  // A cut before byte 80 leaves the same bytes whether the big record followed or not.
   const std::vector<Record> small(records.begin(), records.begin() + 4);
   const std::string bytes = file_of(small);
   REQUIRE(offsets_of(records) ==
