@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "harness/catch.hpp"
@@ -280,29 +281,32 @@ bool wait_until_all_queued(const Writers& writers) {
   return false;
 }
 
-// Starts a writer for `key_prefix`0..count-1.
-Writers start_writers(LsmStorage& engine, const FsyncGate& gate,
-                      const std::shared_ptr<FaultInjectionFs>& fs, const std::string& key_prefix,
-                      std::size_t count) {
-  Writers writers;
+// A follower's write: key and value.
+using KeyValue = std::pair<std::string, std::string>;
+
+// `count` writes of distinct keys, `prefix`0 = "value of `prefix`0", ...
+std::vector<KeyValue> distinct_writes(const std::string& prefix, std::size_t count) {
+  std::vector<KeyValue> writes;
   for (std::size_t i = 0; i < count; ++i) {
-    const std::string key = key_prefix + std::to_string(i);
-    writers.push_back(
-        std::make_unique<Writer>(engine, gate, fs, current_wal(engine), key, "value of " + key));
+    const std::string key = prefix + std::to_string(i);
+    writes.emplace_back(key, "value of " + key);
   }
-  return writers;
+  return writes;
 }
 
-// One held round: `leader_key` is put alone, its fsync parked; `followers` writers start and
-// queue behind it; then the leader goes on. Returns the writers, joined. `before_release` runs
-// while everybody waits (to arm a fault, say).
+// One held round: `leader_key` is put alone, its fsync parked; a writer per write of
+// `followers` starts and queues behind it; then the leader goes on. Returns the writers, joined.
+// `before_release` runs while everybody waits (to arm a fault, say).
 Writers held_round(LsmStorage& engine, FsyncGate& gate, const std::shared_ptr<FaultInjectionFs>& fs,
-                   const std::string& leader_key, std::size_t followers,
+                   const std::string& leader_key, const std::vector<KeyValue>& followers,
                    const std::function<void()>& before_release = {}) {
   gate.arm();
   auto leader = std::async(std::launch::async, [&] { engine.put(leader_key, "leader"); });
   REQUIRE(gate.wait_until_parked(leader));
-  Writers writers = start_writers(engine, gate, fs, leader_key + "-follower", followers);
+  Writers writers;
+  for (const auto& [key, value] : followers) {
+    writers.push_back(std::make_unique<Writer>(engine, gate, fs, current_wal(engine), key, value));
+  }
   REQUIRE(wait_until_all_queued(writers));
   if (before_release) {
     before_release();
@@ -346,7 +350,8 @@ TEST_CASE(
   for (std::size_t round = 0; round < rounds; ++round) {
     INFO("round " << round);
     const std::string leader = "round" + std::to_string(round);
-    const Writers writers = held_round(*engine, gate, fs, leader, 7);
+    const Writers writers =
+        held_round(*engine, gate, fs, leader, distinct_writes(leader + "-follower", 7));
     CHECK(fs->durable_contents(current_wal(*engine)).find(wal_record(leader, "leader")) !=
           std::string::npos);
     for (const auto& writer : writers) {
@@ -396,7 +401,7 @@ TEST_CASE(
   const std::size_t leader_end = fs->contents(wal).size() + wal_record("lead", "leader").size();
   const std::size_t events_before = gate.events().size();
   const std::size_t completed_before = gate.completed();
-  const Writers writers = held_round(*engine, gate, fs, "lead", 7);
+  const Writers writers = held_round(*engine, gate, fs, "lead", distinct_writes("follower", 7));
   const std::vector<SyncEvent> events = gate.events();
   REQUIRE(events.size() >= events_before + 4);
   // The leader's fsync began with only the leader's record written, and promised no more.
@@ -424,8 +429,8 @@ TEST_CASE(
     FsyncGate gate(fs);
     engine->put("before", "1");
     // Eight writers queue behind a leader; the fsync of their group fails.
-    const Writers writers =
-        held_round(*engine, gate, fs, "lead", 8, [&] { fs->fail(FsOp::kSync, 1); });
+    const Writers writers = held_round(*engine, gate, fs, "lead", distinct_writes("follower", 8),
+                                       [&] { fs->fail(FsOp::kSync, 1); });
     CHECK(engine->get("lead") == "leader");  // its own fsync succeeded
     std::size_t failed = 0;
     for (const auto& writer : writers) {
@@ -463,6 +468,26 @@ TEST_CASE(
                                             const std::lock_guard lock(inserted_mutex);
                                             inserted.emplace_back(key);
                                           });
+    {
+      // First a held round: seven writers of one key queue behind a leader, so that one group
+      // holds them all, and the value the memtable keeps must be the WAL's last.
+      FsyncGate gate(fs);
+      std::vector<KeyValue> same_key;
+      for (int i = 0; i < 7; ++i) {
+        same_key.emplace_back("key0", "held-" + std::to_string(i));
+      }
+      const Writers writers = held_round(*engine, gate, fs, "key1", same_key);
+      std::string last_in_wal;
+      mini_lsm::read_wal(wal, *fs, engine->state()->memtable->id(),
+                         [&](const mini_lsm::WalRecordView& record) {
+                           if (record.key == "key0") {
+                             last_in_wal = std::string(record.value);
+                           }
+                         });
+      CHECK(engine->get("key0") == last_in_wal);
+      const std::lock_guard lock(inserted_mutex);
+      CHECK(wal_keys(*fs, *engine) == inserted);
+    }
     const WalStats stats_before = engine->wal_stats();
     std::atomic<int> not_durable{0};
     std::atomic<int> failed{0};
@@ -495,7 +520,7 @@ TEST_CASE(
     CHECK(delta.fsyncs <= delta.commit_group_writes);
     {
       const std::lock_guard lock(inserted_mutex);
-      REQUIRE(inserted.size() == std::size_t{kThreads * kPuts});
+      REQUIRE(inserted.size() == std::size_t{kThreads * kPuts + 8});
       CHECK(wal_keys(*fs, *engine) == inserted);
     }
     // The model: the WAL's records applied in file order.
