@@ -281,6 +281,18 @@ bool wait_until_all_queued(const Writers& writers) {
   return false;
 }
 
+// Releases the gate when it goes out of scope.
+class ReleaseOnExit {
+ public:
+  explicit ReleaseOnExit(FsyncGate& gate) : gate_(gate) {}
+  ReleaseOnExit(const ReleaseOnExit&) = delete;
+  ReleaseOnExit& operator=(const ReleaseOnExit&) = delete;
+  ~ReleaseOnExit() { gate_.release(); }
+
+ private:
+  FsyncGate& gate_;
+};
+
 // A follower's write: key and value.
 using KeyValue = std::pair<std::string, std::string>;
 
@@ -301,9 +313,13 @@ Writers held_round(LsmStorage& engine, FsyncGate& gate, const std::shared_ptr<Fa
                    const std::string& leader_key, const std::vector<KeyValue>& followers,
                    const std::function<void()>& before_release = {}) {
   gate.arm();
-  auto leader = std::async(std::launch::async, [&] { engine.put(leader_key, "leader"); });
-  REQUIRE(gate.wait_until_parked(leader));
+  std::future<void> leader;
   Writers writers;
+  // Declared after the threads, so destroyed before them: a failed REQUIRE opens the gate before
+  // it waits for threads that queue behind the parked leader.
+  const ReleaseOnExit release_on_exit(gate);
+  leader = std::async(std::launch::async, [&] { engine.put(leader_key, "leader"); });
+  REQUIRE(gate.wait_until_parked(leader));
   for (const auto& [key, value] : followers) {
     writers.push_back(std::make_unique<Writer>(engine, gate, fs, current_wal(engine), key, value));
   }
