@@ -349,6 +349,8 @@ class FaultInjectionFs : public FileSystem {
   /// - A sync makes durable the bytes the file held when it began (at kBefore), not those
   ///   appended while its hook ran: an fsync does not promise bytes written after it started.
   /// - A sync that fails (a fault, a dead machine) calls no hook; nor does crash().
+  /// - The sync counts towards a crash point (crash_after()) once its bytes are durable, so with
+  ///   other threads running, their operations may come between its log line and that moment.
   /// Without a hook, a sync happens under the mutex in one step, as before.
   void set_sync_hook(SyncHook hook) {
     auto guard = state_->lock();
