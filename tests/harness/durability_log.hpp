@@ -4,14 +4,20 @@
 // carry the records they wrote: ManifestRecorder captures them, durability_events() joins the
 // two. A test may also write such a log by hand, to show what the checker catches.
 //
-// The rules, for a directory D holding D/MANIFEST and SSTs D/<id>.sst:
+// The rules, for a directory D holding D/MANIFEST, SSTs D/<id>.sst and (week 2 day 6) WALs
+// D/<id>.wal:
 //   (a) an SST's bytes are synced, and its name made durable (sync_dir D after the create or the
 //       rename that gave it its name), before the first manifest append that names it;
 //   (b) an SST file is removed only once no synced record of the manifest names it any more (of
 //       the manifest now at D/MANIFEST, and of the one before it while the rename that replaced
 //       it is not yet durable);
 //   (c) after a new manifest is renamed to D/MANIFEST, D is synced before any record is appended
-//       to it.
+//       to it;
+//   (d) a WAL's bytes (its header) are synced, and its name made durable (sync_dir D after its
+//       create), before the first manifest append of a NewMemtable record with a WAL naming it;
+//   (e) a WAL is removed only once no synced record of the manifest leaves its memtable live (a
+//       Flush record of it is synced, or a snapshot without it replaced the manifest durably),
+//       with the same rule as (b) for a manifest whose replacing rename is not yet durable.
 #pragma once
 
 #include <algorithm>
@@ -160,17 +166,22 @@ inline std::vector<ManifestRecord> records_in(std::string_view bytes, const std:
   return records;
 }
 
-// The SST id of a path like "/db/12.sst"; nothing for any other file.
-inline std::optional<std::size_t> sst_id(const std::string& path) {
+// The id of a path like "/db/12.sst" when it ends in `suffix` (".sst", ".wal"); nothing for any
+// other file.
+inline std::optional<std::size_t> file_id(const std::string& path, std::string_view suffix) {
   const std::string name = std::filesystem::path(path).filename().string();
-  if (!name.ends_with(".sst") || name.size() == 4) {
+  if (!name.ends_with(suffix) || name.size() == suffix.size()) {
     return std::nullopt;
   }
-  const std::string digits = name.substr(0, name.size() - 4);
+  const std::string digits = name.substr(0, name.size() - suffix.size());
   if (digits.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
   return static_cast<std::size_t>(std::stoull(digits));
+}
+
+inline std::optional<std::size_t> sst_id(const std::string& path) {
+  return file_id(path, ".sst");
 }
 
 inline std::string parent_of(const std::string& path) {
@@ -179,6 +190,10 @@ inline std::string parent_of(const std::string& path) {
 
 inline std::string sst_path_in(const std::string& directory, std::size_t id) {
   return directory + "/" + std::to_string(id) + ".sst";
+}
+
+inline std::string wal_path_in(const std::string& directory, std::size_t id) {
+  return directory + "/" + std::to_string(id) + ".wal";
 }
 
 // The SSTs a record names as part of the tree it leaves behind.
@@ -220,6 +235,23 @@ inline std::set<std::size_t> live_after(const std::vector<ManifestRecord>& recor
   return live;
 }
 
+// The memtables with a WAL that `records` (the records of one manifest, in order) leave live:
+// recorded by NewMemtable with a WAL and not flushed since.
+inline std::set<std::size_t> live_wals_after(const std::vector<ManifestRecord>& records) {
+  std::set<std::size_t> live;
+  for (const ManifestRecord& record : records) {
+    if (std::holds_alternative<SnapshotRecord>(record)) {
+      live.clear();
+    } else if (const auto* created = std::get_if<NewMemtableRecord>(&record);
+               created != nullptr && created->wal) {
+      live.insert(created->id);
+    } else if (const auto* flush = std::get_if<FlushRecord>(&record)) {
+      live.erase(flush->id);
+    }
+  }
+  return live;
+}
+
 // A file the log created or renamed; files it never saw are taken as durable.
 struct FileState {
   bool bytes_synced = true;
@@ -256,7 +288,7 @@ inline std::vector<DurabilityEvent> durability_events(const std::vector<std::str
   return events;
 }
 
-/// The violations of rules (a), (b) and (c) (see the top of this file) in `events`, in the
+/// The violations of rules (a) to (e) (see the top of this file) in `events`, in the
 /// order they happen, one readable line each; empty when the log keeps every rule. A "crash"
 /// line makes everything that survived it durable.
 inline std::vector<std::string> ordering_violations(const std::vector<DurabilityEvent>& events) {
@@ -266,6 +298,7 @@ inline std::vector<std::string> ordering_violations(const std::vector<Durability
   // Per directory: the manifest a rename replaced while that rename is not yet durable, and
   // the name it came from.
   std::map<std::string, std::set<std::size_t>> replaced_manifest_live;
+  std::map<std::string, std::set<std::size_t>> replaced_manifest_wals;
   std::map<std::string, std::string> pending_manifest_rename;
   std::vector<std::string> violations;
 
@@ -283,6 +316,7 @@ inline std::vector<std::string> ordering_violations(const std::vector<Durability
         manifest.unsynced.clear();
       }
       replaced_manifest_live.clear();
+      replaced_manifest_wals.clear();
       pending_manifest_rename.clear();
       continue;
     }
@@ -323,6 +357,19 @@ inline std::vector<std::string> ordering_violations(const std::vector<Durability
                                  ") before sync_dir " + directory + " made its name durable");
           }
         }
+        if (const auto* created = std::get_if<NewMemtableRecord>(&record);
+            created != nullptr && created->wal) {
+          const std::string wal = wal_path_in(directory, created->id);
+          const auto known = files.find(wal);
+          if (known != files.end() && !known->second.bytes_synced) {
+            violations.push_back("rule (d): " + path + " names " + wal + " (" + describe(record) +
+                                 ") before the WAL's bytes are synced");
+          }
+          if (known != files.end() && !known->second.name_durable) {
+            violations.push_back("rule (d): " + path + " names " + wal + " (" + describe(record) +
+                                 ") before sync_dir " + directory + " made its name durable");
+          }
+        }
         manifests[path].unsynced.push_back(record);
       }
     } else if (op == "sync") {
@@ -342,6 +389,7 @@ inline std::vector<std::string> ordering_violations(const std::vector<Durability
       if (is_manifest_name(std::filesystem::path(target).filename().string())) {
         if (const auto old = manifests.find(target); old != manifests.end()) {
           replaced_manifest_live[directory] = live_after(old->second.synced);
+          replaced_manifest_wals[directory] = live_wals_after(old->second.synced);
         }
         manifests[target] = manifests[path];
         manifests.erase(path);
@@ -354,28 +402,38 @@ inline std::vector<std::string> ordering_violations(const std::vector<Durability
         }
       }
       replaced_manifest_live.erase(path);
+      replaced_manifest_wals.erase(path);
       std::erase_if(pending_manifest_rename,
                     [&](const auto& pending) { return parent_of(pending.first) == path; });
     } else if (op == "remove") {
       files.erase(path);
       manifests.erase(path);
-      const std::optional<std::size_t> id = sst_id(path);
-      if (!id) {
-        continue;
-      }
       const std::string directory = parent_of(path);
       const std::string current = directory + "/MANIFEST";
       const auto manifest = manifests.find(current);
-      const bool named_now =
-          manifest != manifests.end() && live_after(manifest->second.synced).contains(*id);
-      const auto replaced = replaced_manifest_live.find(directory);
-      const bool named_before =
-          replaced != replaced_manifest_live.end() && replaced->second.contains(*id);
-      if (named_now || named_before) {
-        violations.push_back(
-            "rule (b): " + path + " is removed while a synced record of " +
-            (named_now ? current : "the " + current + " that a rename not yet durable replaced") +
-            " still names it");
+      // Whether a synced record of the manifest now, or of the one a rename not yet durable
+      // replaced, holds on to `id`; `holds` reads a manifest's synced records.
+      const auto held = [&](std::size_t id, const auto& holds,
+                            const auto& replaced_by_directory) -> std::optional<std::string> {
+        if (manifest != manifests.end() && holds(manifest->second.synced).contains(id)) {
+          return current;
+        }
+        const auto replaced = replaced_by_directory.find(directory);
+        if (replaced != replaced_by_directory.end() && replaced->second.contains(id)) {
+          return "the " + current + " that a rename not yet durable replaced";
+        }
+        return std::nullopt;
+      };
+      if (const std::optional<std::size_t> id = sst_id(path)) {
+        if (const auto by = held(*id, live_after, replaced_manifest_live)) {
+          violations.push_back("rule (b): " + path + " is removed while a synced record of " + *by +
+                               " still names it");
+        }
+      } else if (const std::optional<std::size_t> wal = file_id(path, ".wal")) {
+        if (const auto by = held(*wal, live_wals_after, replaced_manifest_wals)) {
+          violations.push_back("rule (e): " + path + " is removed while a synced record of " + *by +
+                               " still leaves memtable " + std::to_string(*wal) + " live");
+        }
       }
     }
   }

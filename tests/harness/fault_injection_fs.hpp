@@ -23,6 +23,10 @@
 // calling crash(). A handle used after a crash throws std::logic_error, since no real program
 // survives a power cut. The object is thread-safe: one mutex guards it, so an engine's
 // background threads may use it too.
+//
+// A test may also watch every sync of a file with set_sync_hook(): the hook runs just before the
+// bytes are made durable and just after, without the mutex held, so that it may block (hold a
+// commit leader inside its fsync while other writers queue up) and call the file system.
 #pragma once
 
 #include <algorithm>
@@ -31,6 +35,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -141,6 +146,24 @@ inline std::string_view crash_mode_name(CrashMode mode) {
   }
   return "unknown";
 }
+
+/// When a sync hook runs (see FaultInjectionFs::set_sync_hook()).
+enum class SyncStage {
+  kBefore,  // the sync has begun: the bytes the file holds now are the ones it makes durable
+  kAfter,   // those bytes are durable
+};
+
+/// What a sync hook learns about one sync of a file.
+struct SyncEvent {
+  SyncStage stage = SyncStage::kBefore;
+  /// The file, as the log names it ("/db/3.wal").
+  std::string path;
+  /// The file's durable size once this sync is done: at kBefore the size the file had when the
+  /// sync began, at kAfter the durable size it has now.
+  std::uint64_t durable_size = 0;
+};
+
+using SyncHook = std::function<void(const SyncEvent&)>;
 
 /// One entry of the operation log.
 struct FsOperation {
@@ -315,6 +338,23 @@ class FaultInjectionFs : public FileSystem {
     check_nth(n);
     auto guard = state_->lock();
     state_->operations_until_dead = n;
+  }
+
+  /// From now on, every sync() of a file (a WritableFile's, whatever its kind) calls `hook` twice:
+  /// at SyncStage::kBefore, once the sync is logged and no fault stopped it, and at
+  /// SyncStage::kAfter, once its bytes are durable. Null removes the hook. The rules:
+  /// - The hook runs on the syncing thread WITHOUT the file system's mutex, so it may block and
+  ///   may call the file system (contents(), durable_contents(), even operations) without a
+  ///   deadlock. Meanwhile other threads' operations go on, appends to the same file included.
+  /// - A sync makes durable the bytes the file held when it began (at kBefore), not those
+  ///   appended while its hook ran: an fsync does not promise bytes written after it started.
+  /// - A sync that fails (a fault, a dead machine) calls no hook; nor does crash().
+  /// - The sync counts towards a crash point (crash_after()) once its bytes are durable, so with
+  ///   other threads running, their operations may come between its log line and that moment.
+  /// Without a hook, a sync happens under the mutex in one step, as before.
+  void set_sync_hook(SyncHook hook) {
+    auto guard = state_->lock();
+    state_->sync_hook = hook ? std::make_shared<const SyncHook>(std::move(hook)) : nullptr;
   }
 
   /// True once a crash point was reached (and crash() not yet called).
@@ -505,6 +545,8 @@ class FaultInjectionFs : public FileSystem {
     std::uint64_t last_inode_id = 0;
     // The operation in progress: begin() logs it, end() counts it towards the crash point.
     std::size_t current = 0;
+    // Called around every sync of a file, without the mutex (see set_sync_hook()).
+    std::shared_ptr<const SyncHook> sync_hook;
 
     std::unique_lock<std::mutex> lock() const { return std::unique_lock(mutex); }
 
@@ -612,8 +654,26 @@ class FaultInjectionFs : public FileSystem {
       auto guard = state_->lock();
       state_->check_generation(generation_);
       state_->begin(FsOp::kSync, "sync " + path_, path_);
-      inode_->durable = inode_->now;
+      const std::shared_ptr<const SyncHook> hook = state_->sync_hook;
+      if (!hook) {
+        inode_->durable = inode_->now;
+        state_->end();
+        return;
+      }
+      // The bytes this sync promises are those written before it began.
+      const std::size_t size = inode_->now.size();
+      guard.unlock();
+      (*hook)(SyncEvent{SyncStage::kBefore, path_, size});
+      guard.lock();
+      state_->check_generation(generation_);
+      const std::size_t kept = std::min(size, inode_->now.size());
+      if (inode_->durable.size() <= kept) {  // unless a later sync made more durable meanwhile
+        inode_->durable = inode_->now.substr(0, kept);
+      }
+      const std::uint64_t durable_size = inode_->durable.size();
       state_->end();
+      guard.unlock();
+      (*hook)(SyncEvent{SyncStage::kAfter, path_, durable_size});
     }
 
    private:
