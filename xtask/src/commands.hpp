@@ -74,10 +74,24 @@ struct BenchOptions {
   int rounds = 3;
   std::string compaction = "leveled";
   std::string benchmarks = "fillseq,fillrandom,overwrite,readrandom,readseq,compact,readrandom";
+  /// fillsync's thread counts, passed to every program as --threads.
+  std::string threads = "1,2,4,8";
 };
 /// Builds mini-lsm-bench of a tree in Release and the LevelDB/RocksDB programs of bench/ (when
 /// their libraries are installed), runs them in turn for each round and prints a Markdown table.
 int bench(const Repo& repo, const BenchOptions& options);
+
+// cmd_crash_test.cpp
+struct CrashTestOptions {
+  std::string tree = "reference";
+  int rounds = 200;
+  std::string wal_sync = "always";  ///< "always" or "manual"
+  std::uint64_t seed = 1;
+};
+/// Builds the tree's mini-lsm-cli and, for each round, kills it with SIGKILL in the middle of
+/// seeded writes with --enable-wal, reopens the database and checks that every write it
+/// acknowledged as durable is there, in order. Exit code 1 when something was lost.
+int crash_test(const Repo& repo, const CrashTestOptions& options);
 
 // cmd_ci.cpp
 int ci(const Repo& repo);

@@ -280,7 +280,11 @@ int main(int argc, char** argv) {
       "runs every engine once, in turn, in a fresh temporary directory. Prints a Markdown\n"
       "table: the median ops/s of each workload per\n"
       "engine (seconds for compact), each engine's ratio to LevelDB (> 1: faster), and each\n"
-      "program's median peak RSS. 1M keys take about a minute per engine and round on 2 cores.");
+      "program's median peak RSS. 1M keys take about a minute per engine and round on 2 cores.\n"
+      "Durability (week 2 day 6): --benchmarks fsync,fillsync,recover measures the disk's own\n"
+      "append + fdatasync (num/1000 times), synced puts (num/1000 per thread, one row per\n"
+      "--threads count: mini-lsm with a WAL in always mode, LevelDB and RocksDB with\n"
+      "WriteOptions::sync) and the reopen after a SIGKILL (MB/s of log replayed).");
   bench
       ->add_option("--tree", bench_options.tree, "reference, starter or a directory holding a tree")
       ->capture_default_str();
@@ -299,7 +303,40 @@ int main(int argc, char** argv) {
       ->add_option("--benchmarks", bench_options.benchmarks,
                    "the workloads, in order (see mini-lsm-bench --help)")
       ->capture_default_str();
+  bench
+      ->add_option("--threads", bench_options.threads,
+                   "fillsync's thread counts, comma-separated (one row each)")
+      ->capture_default_str();
   bench->callback([&] { action = [&](const Repo& r) { return xtask::bench(r, bench_options); }; });
+
+  xtask::CrashTestOptions crash_options;
+  auto* crash = app.add_subcommand(
+      "crash-test", "Kill a tree's CLI with SIGKILL mid-write and check what its WAL kept");
+  crash->footer(
+      "Builds mini-lsm-cli of the tree (as ./x test does) and runs rounds: the CLI writes with\n"
+      "--enable-wal --wal-sync MODE into a fresh directory (put key_i value_i, 40 per round; with\n"
+      "manual a sync every few writes; a flush now and then), and after a seeded number of\n"
+      "acknowledged writes (each \"ok\") it is killed with SIGKILL while later writes are in\n"
+      "flight. A second CLI reopens the directory and scans it. With always, every acknowledged\n"
+      "write must be there; with manual, every write before the last acknowledged sync or\n"
+      "flush; and what is there must be a prefix of the writes, with their values. Prints one\n"
+      "line per round and `crash-test: N rounds, L lost, C acknowledged writes checked`. Exit\n"
+      "code 1 when a round is wrong, or when the tree has no WAL yet (it names the chapter).");
+  crash
+      ->add_option("--tree", crash_options.tree, "reference, starter or a directory holding a tree")
+      ->capture_default_str();
+  crash->add_option("--rounds", crash_options.rounds, "how many crashes")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  crash
+      ->add_option("--wal-sync", crash_options.wal_sync,
+                   "the CLI's --wal-sync: always (every ok is durable) or manual (every sync is)")
+      ->check(CLI::IsMember({"always", "manual"}))
+      ->capture_default_str();
+  crash->add_option("--seed", crash_options.seed, "seeds the plans and the kill points")
+      ->capture_default_str();
+  crash->callback(
+      [&] { action = [&](const Repo& r) { return xtask::crash_test(r, crash_options); }; });
 
   auto* ci = app.add_subcommand("ci", "Run every check of the repository (what CI runs)");
   ci->footer(

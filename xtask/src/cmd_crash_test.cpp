@@ -1,0 +1,332 @@
+// crash-test: a tree's mini-lsm-cli killed with SIGKILL in the middle of its writes, then reopened:
+// whatever it acknowledged as durable must be there (week 2 day 6, the WAL).
+//
+// Each round runs the CLI in script mode with --enable-wal on a fresh directory and sends it a
+// seeded plan of commands at once (put key_i value_i, and with --wal-sync manual a sync every few
+// writes; now and then a flush), so that writes are in flight when the kill comes. It reads the
+// answers one by one: the "ok" of a put is its acknowledgement (the CLI prints it after put()
+// returned, and flushes it). After a seeded number of acknowledged writes it kills the CLI, runs a
+// second CLI on the directory with `scan`, and checks what it finds (crash_test.hpp).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <stdexcept>
+
+#include "commands.hpp"
+#include "crash_test.hpp"
+#include "fsutil.hpp"
+#include "process.hpp"
+
+namespace xtask {
+namespace {
+
+constexpr const char* kCli = "mini-lsm-cli";
+// Writes of a round's plan: enough to put some in flight at the kill, few enough for a round of
+// tens of milliseconds.
+constexpr std::uint64_t kWritesPerRound = 40;
+
+/// A child process whose stdin we write and whose stdout (with stderr) we read line by line.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& argv) {
+    int to_child[2];
+    int from_child[2];
+    if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    }
+    std::vector<char*> args;
+    for (const auto& arg : argv) {
+      args.push_back(const_cast<char*>(arg.c_str()));
+    }
+    args.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ < 0) {
+      throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    }
+    if (pid_ == 0) {
+      // Only async-signal-safe calls between fork and exec.
+      dup2(to_child[0], STDIN_FILENO);
+      dup2(from_child[1], STDOUT_FILENO);
+      dup2(from_child[1], STDERR_FILENO);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    input_ = to_child[1];
+    output_ = from_child[0];
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    kill_now();
+    close(input_);
+    close(output_);
+  }
+
+  /// Writes `text` to the child's stdin; false when the child is gone (EPIPE).
+  bool send(const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = write(input_, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        return false;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  /// The next line the child printed (without '\n'); nullopt at the end of its output.
+  std::optional<std::string> read_line() {
+    while (true) {
+      const std::size_t newline = buffer_.find('\n');
+      if (newline != std::string::npos) {
+        std::string line = buffer_.substr(0, newline);
+        buffer_.erase(0, newline + 1);
+        return line;
+      }
+      char chunk[4096];
+      const ssize_t n = read(output_, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        if (buffer_.empty()) {
+          return std::nullopt;
+        }
+        std::string rest = std::move(buffer_);
+        buffer_.clear();
+        return rest;
+      }
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  /// Everything the child prints until it exits.
+  std::string read_rest() {
+    std::string rest;
+    while (auto line = read_line()) {
+      rest += *line + "\n";
+    }
+    return rest;
+  }
+
+  /// SIGKILL (the process gets no chance to flush or sync anything), then reaps it.
+  void kill_now() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      wait_for_exit();
+    }
+  }
+
+  /// Waits for the child to end; returns its exit status (128 + signal when killed).
+  int wait_for_exit() {
+    int status = 0;
+    while (pid_ > 0 && waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int input_ = -1;
+  int output_ = -1;
+  std::string buffer_;
+};
+
+/// One command of a round's plan.
+struct Step {
+  enum Kind { kPut, kSync, kFlush } kind;
+  std::uint64_t write = 0;  ///< for kPut: its index in the history; else the writes before it
+};
+
+/// The seeded plan of a round: kWritesPerRound puts, a sync after some (manual mode), a flush
+/// now and then (so that WALs are retired and created while writes are in flight).
+std::vector<Step> plan_round(std::mt19937_64& random, bool manual) {
+  std::vector<Step> steps;
+  for (std::uint64_t write = 0; write < kWritesPerRound; ++write) {
+    steps.push_back({Step::kPut, write});
+    if (manual && random() % 4 == 0) {
+      steps.push_back({Step::kSync, write + 1});
+    }
+    if (random() % 16 == 0) {
+      steps.push_back({Step::kFlush, write + 1});
+    }
+  }
+  return steps;
+}
+
+std::string command_of(const Step& step) {
+  switch (step.kind) {
+    case Step::kPut:
+      return "put " + crash_key(step.write) + " " + crash_value(step.write) + "\n";
+    case Step::kSync:
+      return "sync\n";
+    case Step::kFlush:
+      return "flush\n";
+  }
+  return "";
+}
+
+/// What the writer of a round got acknowledged before the kill.
+struct WriterOutcome {
+  std::uint64_t acknowledged = 0;      ///< puts answered "ok"
+  std::uint64_t synced = 0;            ///< writes before the last sync or flush answered "ok"
+  std::uint64_t sent = 0;              ///< puts sent (some maybe never read)
+  std::optional<std::string> failure;  ///< the CLI answered something else, or exited
+};
+
+/// Runs the writer until `kill_after` puts are acknowledged (or everything was answered), then
+/// kills it.
+WriterOutcome run_writer(const std::vector<std::string>& argv, const std::vector<Step>& steps,
+                         std::uint64_t kill_after) {
+  WriterOutcome outcome;
+  Child writer(argv);
+  std::string script;
+  for (const Step& step : steps) {
+    script += command_of(step);
+    outcome.sent += step.kind == Step::kPut ? 1 : 0;
+  }
+  // All at once (a few KiB: the pipe holds them), so that the next writes are queued behind the
+  // one being acknowledged when the kill comes.
+  writer.send(script);
+  for (const Step& step : steps) {
+    if (outcome.acknowledged >= kill_after) {
+      break;
+    }
+    const std::optional<std::string> answer = writer.read_line();
+    if (!answer) {
+      const int status = writer.wait_for_exit();
+      outcome.failure = "the CLI exited with status " + std::to_string(status) +
+                        " before answering " + command_of(step);
+      return outcome;
+    }
+    const bool ok = step.kind == Step::kFlush ? answer->starts_with("ok") : *answer == "ok";
+    if (!ok) {
+      outcome.failure = *answer + writer.read_rest();
+      return outcome;
+    }
+    if (step.kind == Step::kPut) {
+      ++outcome.acknowledged;
+    } else {
+      // An acknowledged sync made the writes before it durable, and so did an acknowledged
+      // flush (they are in an SST that the MANIFEST names).
+      outcome.synced = step.write;
+    }
+  }
+  writer.kill_now();
+  return outcome;
+}
+
+std::string format_duration(double seconds) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.1f s", seconds);
+  return text;
+}
+
+}  // namespace
+
+int crash_test(const Repo& repo, const CrashTestOptions& options) {
+  const fs::path tree = repo.resolve_tree(options.tree);
+  EngineBuild build = official_suite_build(repo, tree, "");
+  std::cout << "building " << kCli << " from " << repo.display(tree) << " in "
+            << repo.display(build.build_dir) << "\n";
+  if (!configure_engine(repo.root(), build)) {
+    return kExitFailed;
+  }
+  if (auto built = build_targets(build.build_dir, {kCli}, Output::capture); !built.ok()) {
+    std::cout << built.output << "error: " << kCli << " of " << repo.display(tree)
+              << " does not build (see the compiler errors above)\n";
+    return kExitFailed;
+  }
+  const std::string cli = (build.build_dir / kCli).string();
+  const bool manual = options.wal_sync == "manual";
+  // A write to a CLI that died must fail with EPIPE, not kill us.
+  signal(SIGPIPE, SIG_IGN);
+
+  std::cout << "crash-test: " << options.rounds << " rounds of " << kWritesPerRound
+            << " writes with --wal-sync " << options.wal_sync << ", seed " << options.seed
+            << "; each round kills " << kCli << " (SIGKILL) after a seeded number of "
+            << (manual ? "acknowledged writes and checks everything up to the last acknowledged "
+                         "sync (or flush)"
+                       : "acknowledged writes and checks every one of them")
+            << "\n";
+  TempDir scratch("mini-lsm-crash-test");
+  std::mt19937_64 random(options.seed);
+  std::uint64_t lost = 0;
+  std::uint64_t checked = 0;
+  int failed_rounds = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (int round = 1; round <= options.rounds; ++round) {
+    const fs::path db = scratch.path() / ("round-" + std::to_string(round));
+    const std::vector<Step> steps = plan_round(random, manual);
+    const std::uint64_t kill_after = random() % (kWritesPerRound + 1);
+    const WriterOutcome writer =
+        run_writer({cli, "--enable-wal", "--wal-sync", options.wal_sync, "--path", db.string()},
+                   steps, kill_after);
+    if (writer.failure) {
+      std::cout << "round " << round << ": the writer failed: " << *writer.failure << "\n";
+      if (auto chapter = missing_chapter(*writer.failure)) {
+        std::cout << "crash-test: " << repo.display(tree) << " has no WAL yet: " << kCli
+                  << " --enable-wal needs chapter " << *chapter
+                  << " (the write-ahead log), which is not implemented\n";
+      } else {
+        std::cout << "crash-test: the CLI cannot run the writes; fix that first\n";
+      }
+      return kExitFailed;
+    }
+    const std::uint64_t must_survive = manual ? writer.synced : writer.acknowledged;
+    const Result reopened = run({.argv = {cli, "--enable-wal", "--path", db.string()},
+                                 .output = Output::capture,
+                                 .input = "scan\n"});
+    const auto found = parse_scan_output(reopened.output);
+    std::cout << "round " << round << ": killed after " << writer.acknowledged << " of "
+              << writer.sent << " writes acknowledged";
+    if (manual) {
+      std::cout << " (" << writer.synced << " covered by a sync or a flush)";
+    }
+    if (!reopened.ok() || !found) {
+      std::cout << "; the reopen failed (exit status " << reopened.exit_code << "):\n"
+                << reopened.output;
+      ++failed_rounds;
+      continue;
+    }
+    const RoundVerdict verdict = check_recovered(*found, writer.sent, must_survive);
+    std::cout << "; reopened: " << verdict.present
+              << " found in order: " << (verdict.ok() ? "ok" : "WRONG") << "\n";
+    for (const std::string& problem : verdict.problems) {
+      std::cout << "  " << problem << "\n";
+    }
+    lost += verdict.lost;
+    checked += must_survive;
+    failed_rounds += verdict.ok() ? 0 : 1;
+    fs::remove_all(db);
+  }
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  std::cout << "crash-test: " << options.rounds << " rounds, " << lost << " lost, " << checked
+            << (manual ? " synced" : " acknowledged") << " writes checked";
+  if (failed_rounds > 0) {
+    std::cout << ", " << failed_rounds << " rounds wrong";
+  }
+  std::cout << " (" << format_duration(elapsed.count()) << ", "
+            << static_cast<long long>(elapsed.count() * 1000 / options.rounds)
+            << " ms per round)\n";
+  return failed_rounds == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace xtask
