@@ -41,9 +41,15 @@ bool is_single_op(std::string_view workload) {
   return workload.starts_with("compact");
 }
 
+/// recover times one open: what matters is how fast it replays the log, in MB/s.
+bool shows_throughput(std::string_view workload) {
+  return workload.starts_with("recover");
+}
+
 struct Samples {
   std::vector<double> micros_per_op;
   std::vector<double> ops_per_second;
+  std::vector<double> mb_per_second;
 };
 
 std::map<std::string, Samples> samples_of(const EngineRuns& runs) {
@@ -52,6 +58,7 @@ std::map<std::string, Samples> samples_of(const EngineRuns& runs) {
     for (const auto& line : round) {
       samples[line.workload].micros_per_op.push_back(line.micros_per_op);
       samples[line.workload].ops_per_second.push_back(line.ops_per_second);
+      samples[line.workload].mb_per_second.push_back(line.mb_per_second.value_or(0));
     }
   }
   return samples;
@@ -60,7 +67,8 @@ std::map<std::string, Samples> samples_of(const EngineRuns& runs) {
 }  // namespace
 
 std::vector<BenchLine> parse_bench_output(std::string_view output) {
-  static const std::regex kLine(R"(^(\S+)\s*:\s*([0-9.]+) micros/op;\s*([0-9.]+) ops/s;.*$)");
+  static const std::regex kLine(
+      R"(^(\S+)\s*:\s*([0-9.]+) micros/op;\s*([0-9.]+) ops/s;(\s*([0-9.]+) MB/s)?.*$)");
   std::vector<BenchLine> lines;
   std::map<std::string, int> seen;
   for (std::string_view text : split_lines(output)) {
@@ -74,7 +82,11 @@ std::vector<BenchLine> parse_bench_output(std::string_view output) {
       std::string before = lines.back().workload.substr(0, lines.back().workload.find(' '));
       name += " (after " + before + ")";
     }
-    lines.push_back({name, std::stod(match[2].str()), std::stod(match[3].str())});
+    std::optional<double> mb_per_second;
+    if (match[5].matched) {
+      mb_per_second = std::stod(match[5].str());
+    }
+    lines.push_back({name, std::stod(match[2].str()), std::stod(match[3].str()), mb_per_second});
   }
   return lines;
 }
@@ -117,10 +129,11 @@ std::string bench_table(const std::vector<EngineRuns>& engines, std::string_view
   for (const auto& line : engines[0].rounds[0]) {
     const std::string& workload = line.workload;
     bool single = is_single_op(workload);
-    // Speed, so that a bigger number is better in every row: ops/s, or 1/seconds.
+    bool throughput = shows_throughput(workload);
+    // Speed, so that a bigger number is better in every row: ops/s, 1/seconds, or MB/s.
     std::vector<std::optional<double>> speed;
     std::string row = "|";
-    row += cell(workload + (single ? " (s)" : " (ops/s)"));
+    row += cell(workload + (single ? " (s)" : throughput ? " (MB/s)" : " (ops/s)"));
     for (std::size_t i = 0; i < engines.size(); ++i) {
       auto found = samples[i].find(workload);
       if (found == samples[i].end()) {
@@ -130,6 +143,12 @@ std::string bench_table(const std::vector<EngineRuns>& engines, std::string_view
       }
       double micros = median(found->second.micros_per_op);
       double ops = median(found->second.ops_per_second);
+      if (throughput) {
+        double mb = median(found->second.mb_per_second);
+        speed.emplace_back(mb);
+        row += cell(fixed(mb, 1));
+        continue;
+      }
       speed.emplace_back(single ? 1e6 / std::max(micros, 1e-9) : ops);
       row += cell(single ? fixed(micros / 1e6, 2) : with_thousands(ops));
     }

@@ -16,6 +16,8 @@ struct BenchLine {
                          ///< (after compact)")
   double micros_per_op = 0;
   double ops_per_second = 0;
+  /// The MB/s the line reports, if any (recover's row shows it instead of ops/s).
+  std::optional<double> mb_per_second;
 };
 
 /// The benchmark lines of a program's output, in order; other lines are skipped. A name met
@@ -35,8 +37,9 @@ struct EngineRuns {
 };
 
 /// The Markdown table of the median of each workload per engine: ops/s (seconds for compact, a
-/// single operation), the ratio of each engine to `baseline` (> 1: faster
-/// than it), and a last row with each engine's median peak RSS. `engines[0]` sets the rows.
+/// single operation; MB/s of log replayed for recover), the ratio of each engine to `baseline` (>
+/// 1: faster than it), and a last row with each engine's median peak RSS. `engines[0]` sets the
+/// rows.
 std::string bench_table(const std::vector<EngineRuns>& engines, std::string_view baseline);
 
 }  // namespace xtask
