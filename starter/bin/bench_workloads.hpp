@@ -9,7 +9,17 @@
 //     fillrandom   :       2.816 micros/op;    355113 ops/s;    39.3 MB/s
 //
 // MB/s counts the bytes of keys and values written or read (MB = 2^20 bytes).
+//
+// Three workloads measure durability (week 2 day 6): fsync (the disk alone: an append and an
+// fdatasync in a loop), fillsync (every put durable before it returns, from 1, 2, 4 or 8 threads)
+// and recover (a child process writes with the log on and is killed with SIGKILL; the reopen,
+// which replays the log, is timed).
 #pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -20,19 +30,32 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace bench {
+
+/// How an engine is opened: what a put promises when it returns.
+enum class Durability {
+  /// The engine's defaults (mini-lsm: no WAL; LevelDB and RocksDB: a log, not synced).
+  kDefault,
+  /// A log of every write, synced only when asked (sync_log()): what the recover child uses.
+  kLogged,
+  /// Every put is in the log and fsynced before it returns (mini-lsm: WalSyncMode::kAlways;
+  /// LevelDB and RocksDB: WriteOptions::sync).
+  kSyncEveryWrite,
+};
 
 /// What a benchmark needs from a storage engine. Each program adapts its engine to it.
 class Engine {
  public:
   virtual ~Engine() = default;
   /// Opens the database at the directory given to the program, creating it when missing.
-  virtual void open() = 0;
+  virtual void open(Durability durability) = 0;
   /// Closes the database; open() may follow.
   virtual void close() = 0;
   virtual void put(std::string_view key, std::string_view value) = 0;
@@ -44,6 +67,13 @@ class Engine {
   /// Writes the memtables to disk and merges everything into the bottom of the tree, as
   /// LevelDB's CompactRange(nullptr, nullptr) does.
   virtual void compact() = 0;
+  /// Makes the log's writes durable (fsynced), for an engine opened with Durability::kLogged.
+  virtual void sync_log() = 0;
+  /// Bytes of log the last open() replayed.
+  virtual std::uint64_t replayed_log_bytes() = 0;
+  /// What the engine's log syncs did since open(), for fillsync's line ("(812 fsyncs, 1.23
+  /// writes per group)"); empty when the engine does not say.
+  virtual std::string describe_syncs() { return ""; }
 };
 
 struct Flags {
@@ -51,13 +81,22 @@ struct Flags {
   std::uint64_t num = 1'000'000;
   std::string benchmarks = "fillseq,fillrandom,overwrite,readrandom,readseq,compact,readrandom";
   std::size_t value_size = 100;
+  /// The thread counts fillsync runs with, one line each.
+  std::vector<unsigned> threads = {1};
+  /// Internal: run as the child of the recover benchmark.
+  bool recover_child = false;
 };
 
 inline constexpr const char* kBenchmarkHelp =
     "comma-separated, run in order: fillseq (keys 0..num-1 in order into an empty database), "
     "fillrandom (num random keys into an empty database), overwrite (num random keys over the "
     "database), readrandom (num gets of random keys), readseq (iterate over up to num entries), "
-    "compact (the memtables flushed, then one full compaction)";
+    "compact (the memtables flushed, then one full compaction), fsync (num/1000 appends of one "
+    "record's bytes to a file, each followed by fdatasync: what the disk alone costs), fillsync "
+    "(num/1000 random keys per thread into an empty database, each put durable before it "
+    "returns; one line fillsync/<N>t per --threads count), recover (a child process writes num "
+    "random keys with the log on, syncs it and is killed with SIGKILL; the reopen is timed, and "
+    "MB/s counts the log it replayed)";
 
 /// Adds the flags every benchmark program shares (--db, --num, --benchmarks, --value-size).
 inline void add_flags(CLI::App& app, Flags& flags) {
@@ -70,6 +109,12 @@ inline void add_flags(CLI::App& app, Flags& flags) {
   app.add_option("--value-size", flags.value_size, "bytes of each value")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
       ->capture_default_str();
+  app.add_option("--threads", flags.threads,
+                 "comma-separated thread counts of fillsync, such as 1,2,4,8 (one line each)")
+      ->delimiter(',')
+      ->check(CLI::Range(1u, 64u))
+      ->default_str("1");
+  app.add_flag("--recover-child", flags.recover_child)->group("");  // internal: see recover
 }
 
 /// Park-Miller "minimal standard" generator: seed = seed * 16807 mod (2^31 - 1). The same
@@ -126,7 +171,52 @@ struct Outcome {
   std::uint64_t ops = 0;
   std::uint64_t bytes = 0;
   std::string note;  ///< printed after the numbers, e.g. "(632 of 1000 found)"
+  /// The seconds to report when only part of the benchmark is timed (recover: the open).
+  std::optional<double> seconds;
 };
+
+/// The p-th percentile (0..100) of `micros`, sorted in place; 0 for none.
+inline double percentile(std::vector<double>& micros, double p) {
+  if (micros.empty()) {
+    return 0;
+  }
+  std::sort(micros.begin(), micros.end());
+  const auto index = static_cast<std::size_t>(p / 100.0 * static_cast<double>(micros.size() - 1));
+  return micros[index];
+}
+
+/// fdatasync where there is one (Linux), fsync elsewhere.
+inline int sync_data(int descriptor) {
+#if defined(__linux__)
+  return ::fdatasync(descriptor);
+#else
+  return ::fsync(descriptor);
+#endif
+}
+
+/// The bytes of the files in `directory` whose names end in `suffix` (0 for none): the logs that
+/// LevelDB's and RocksDB's open will replay.
+inline std::uint64_t log_bytes(const std::filesystem::path& directory, std::string_view suffix) {
+  std::uint64_t bytes = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    if (entry.path().string().ends_with(suffix)) {
+      bytes += entry.file_size(error);
+    }
+  }
+  return bytes;
+}
+
+/// `num` random keys of db_bench's sequence from `seed`: a fillsync thread's, the recover child's.
+inline void write_random_keys(Engine& engine, std::uint64_t num, std::size_t value_size,
+                              std::uint32_t seed) {
+  Random keys(seed);
+  ValueSource values(value_size);
+  char buffer[32];
+  for (std::uint64_t i = 0; i < num; ++i) {
+    engine.put(format_key(keys.next() % num, buffer), values.next());
+  }
+}
 
 class Runner {
  public:
@@ -143,9 +233,16 @@ class Runner {
       }
     }
     std::filesystem::remove_all(flags_.db);
-    engine_.open();
+    engine_.open(Durability::kDefault);
     for (const std::string& name : names) {
-      run(name);
+      if (name == "fillsync") {
+        for (const unsigned threads : flags_.threads) {
+          threads_ = threads;
+          run(name, name + "/" + std::to_string(threads) + "t");
+        }
+      } else {
+        run(name, name);
+      }
     }
     engine_.close();
   }
@@ -154,6 +251,7 @@ class Runner {
   struct Benchmark {
     Outcome (Runner::*run)();
     bool empty_database;  ///< starts from an empty database (the fills), as in db_bench
+    Durability durability = Durability::kDefault;  ///< of that empty database
   };
 
   static const std::map<std::string, Benchmark>& benchmarks() {
@@ -164,6 +262,9 @@ class Runner {
         {"readrandom", {&Runner::read_random, false}},
         {"readseq", {&Runner::read_sequential, false}},
         {"compact", {&Runner::compact, false}},
+        {"fsync", {&Runner::fsync, false}},
+        {"fillsync", {&Runner::fill_sync, true, Durability::kSyncEveryWrite}},
+        {"recover", {&Runner::recover, false}},
     };
     return kBenchmarks;
   }
@@ -184,17 +285,19 @@ class Runner {
     return names;
   }
 
-  void run(const std::string& name) {
+  // Runs benchmark `name` and prints its line, labelled `label`.
+  void run(const std::string& name, const std::string& label) {
     const Benchmark& benchmark = benchmarks().at(name);
     if (benchmark.empty_database) {
-      start_empty();  // not timed: closing may flush what the previous benchmark wrote
+      // Not timed: closing may flush what the previous benchmark wrote.
+      start_empty(benchmark.durability);
     }
     const auto start = std::chrono::steady_clock::now();
     const Outcome outcome = (this->*benchmark.run)();
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-    const double seconds = std::max(elapsed.count(), 1e-9);
+    const double seconds = std::max(outcome.seconds.value_or(elapsed.count()), 1e-9);
     const double ops = static_cast<double>(std::max<std::uint64_t>(outcome.ops, 1));
-    std::printf("%-12s : %11.3f micros/op; %9.0f ops/s;", name.c_str(), seconds * 1e6 / ops,
+    std::printf("%-12s : %11.3f micros/op; %9.0f ops/s;", label.c_str(), seconds * 1e6 / ops,
                 ops / seconds);
     if (outcome.bytes > 0) {
       std::printf(" %7.1f MB/s", static_cast<double>(outcome.bytes) / 1048576.0 / seconds);
@@ -207,11 +310,15 @@ class Runner {
   }
 
   // Closes the database, deletes it and opens an empty one.
-  void start_empty() {
+  void start_empty(Durability durability) {
     engine_.close();
     std::filesystem::remove_all(flags_.db);
-    engine_.open();
+    engine_.open(durability);
   }
+
+  // The durability benchmarks do num/1000 operations, as db_bench's fillsync: each costs a
+  // round trip to the disk.
+  std::uint64_t synced_ops() const { return std::max<std::uint64_t>(flags_.num / 1000, 1); }
 
   Outcome write(bool random) {
     Random keys(kSeed);
@@ -222,7 +329,7 @@ class Runner {
       const std::string_view key = format_key(n, buffer);
       engine_.put(key, values.next());
     }
-    return {flags_.num, flags_.num * (16 + flags_.value_size), ""};
+    return {flags_.num, flags_.num * (16 + flags_.value_size), "", std::nullopt};
   }
 
   Outcome fill_sequential() { return write(false); }
@@ -242,29 +349,160 @@ class Runner {
       }
     }
     return {flags_.num, bytes,
-            "(" + std::to_string(found) + " of " + std::to_string(flags_.num) + " found)"};
+            "(" + std::to_string(found) + " of " + std::to_string(flags_.num) + " found)",
+            std::nullopt};
   }
 
   Outcome read_sequential() {
     std::uint64_t bytes = 0;
     const std::uint64_t ops = engine_.read_sequential(flags_.num, bytes);
-    return {ops, bytes, ""};
+    return {ops, bytes, "", std::nullopt};
   }
 
   Outcome compact() {
     engine_.compact();
-    return {1, 0, ""};
+    return {1, 0, "", std::nullopt};
   }
 
+  // The disk's own cost of a durable append: one record's bytes (key, value and mini-lsm's 6
+  // bytes of lengths) appended to a file, then fdatasync, in a loop. No engine is involved.
+  Outcome fsync() {
+    const std::filesystem::path path = flags_.db / "fsync-bench.tmp";
+    std::filesystem::create_directories(flags_.db);
+    const int descriptor = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+    if (descriptor < 0) {
+      throw std::runtime_error("cannot create " + path.string());
+    }
+    const std::string record(16 + flags_.value_size + 6, 'r');
+    std::vector<double> micros;
+    bool failed = false;
+    for (std::uint64_t i = 0; i < synced_ops() && !failed; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      failed = ::write(descriptor, record.data(), record.size()) !=
+                   static_cast<ssize_t>(record.size()) ||
+               sync_data(descriptor) != 0;
+      const std::chrono::duration<double, std::micro> took =
+          std::chrono::steady_clock::now() - start;
+      micros.push_back(took.count());
+    }
+    ::close(descriptor);
+    std::filesystem::remove(path);
+    if (failed) {
+      throw std::runtime_error("cannot append to or fdatasync " + path.string());
+    }
+    return {synced_ops(), synced_ops() * record.size(), latency_note(micros), std::nullopt};
+  }
+
+  static std::string latency_note(std::vector<double>& micros) {
+    char note[96];
+    const double p50 = percentile(micros, 50);
+    const double p99 = percentile(micros, 99);
+    std::snprintf(note, sizeof note, "(p50 %.0f us, p99 %.0f us)", p50, p99);
+    return note;
+  }
+
+  // num/1000 random keys per thread, every put durable before it returns (the engine was opened
+  // with Durability::kSyncEveryWrite). Threads that write together may share an fsync.
+  Outcome fill_sync() {
+    const std::uint64_t per_thread = synced_ops();
+    std::vector<std::thread> writers;
+    std::vector<std::string> errors(threads_);
+    for (unsigned t = 0; t < threads_; ++t) {
+      writers.emplace_back([&, t] {
+        try {
+          write_random_keys(engine_, per_thread, flags_.value_size, kSeed + t);
+        } catch (const std::exception& error) {
+          errors[t] = error.what();
+        }
+      });
+    }
+    for (std::thread& writer : writers) {
+      writer.join();
+    }
+    for (const std::string& error : errors) {
+      if (!error.empty()) {
+        throw std::runtime_error(error);
+      }
+    }
+    const std::uint64_t ops = per_thread * threads_;
+    return {ops, ops * (16 + flags_.value_size), engine_.describe_syncs(), std::nullopt};
+  }
+
+  // A child process (this program again, with --recover-child) writes num random keys with the
+  // log on, syncs it and says so; it is killed with SIGKILL, and the open that replays its log is
+  // timed. MB/s counts the bytes of log replayed.
+  Outcome recover() {
+    engine_.close();
+    std::filesystem::remove_all(flags_.db);
+    run_and_kill_writer();
+    const auto start = std::chrono::steady_clock::now();
+    engine_.open(Durability::kLogged);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    const std::uint64_t bytes = engine_.replayed_log_bytes();
+    char note[96];
+    std::snprintf(note, sizeof note, "(%.1f MB of log replayed in %.1f ms)",
+                  static_cast<double>(bytes) / 1048576.0, took.count() * 1000);
+    return {1, bytes, note, took.count()};
+  }
+
+  // Starts the recover child, waits until it has written and synced, and kills it.
+  void run_and_kill_writer() {
+    int ready[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0) {
+      throw std::runtime_error("pipe2 failed");
+    }
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string db = flags_.db.string();
+    const std::string num = std::to_string(flags_.num);
+    const std::string value_size = std::to_string(flags_.value_size);
+    const char* argv[] = {self.c_str(), "--recover-child", "--db",         db.c_str(),
+                          "--num",      num.c_str(),       "--value-size", value_size.c_str(),
+                          nullptr};
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::dup2(ready[1], STDOUT_FILENO);
+      ::execv(self.c_str(), const_cast<char* const*>(argv));
+      ::_exit(127);
+    }
+    ::close(ready[1]);
+    char byte = 0;
+    const ssize_t got = child > 0 ? ::read(ready[0], &byte, 1) : -1;
+    ::close(ready[0]);
+    if (child > 0) {
+      ::kill(child, SIGKILL);
+      int status = 0;
+      ::waitpid(child, &status, 0);
+    }
+    if (got != 1) {
+      throw std::runtime_error("the recover child failed before it had written its keys");
+    }
+  }
   Engine& engine_;
   Flags flags_;
+  unsigned threads_ = 1;  // of the fillsync being run
 };
+
+/// The recover benchmark's child: writes num random keys with the log on, syncs the log, prints
+/// one byte to say so and waits to be killed.
+inline void run_recover_child(Engine& engine, const Flags& flags) {
+  engine.open(Durability::kLogged);
+  write_random_keys(engine, flags.num, flags.value_size, kSeed);
+  engine.sync_log();
+  std::fputs("w", stdout);
+  std::fflush(stdout);
+  while (true) {
+    ::pause();
+  }
+}
 
 /// Runs the benchmarks on a new engine from `make_engine`; prints errors and returns the exit code.
 inline int run_benchmarks(const Flags& flags,
                           const std::function<std::unique_ptr<Engine>()>& make) {
   try {
     std::unique_ptr<Engine> engine = make();
+    if (flags.recover_child) {
+      run_recover_child(*engine, flags);
+    }
     Runner(*engine, flags).run_all();
     return 0;
   } catch (const std::exception& error) {

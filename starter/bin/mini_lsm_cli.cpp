@@ -4,12 +4,18 @@
 // stats (several lines, then "ok"), so scripts and tests can read the output.
 // A failing command prints "error: <why>" and the session goes on; in script mode (stdin not a
 // terminal) the exit code is 1 when any command failed.
+// The session ends at close, quit or the end of the input, and all three close() the engine
+// (which flushes, or with --enable-wal syncs the WAL); crash ends it without close(), as a kill -9
+// would, to show what the WAL keeps.
 
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -33,7 +39,7 @@ constexpr std::uint64_t kMaxFillKeys = 1'000'000;
 
 constexpr const char* kHelp =
     "commands: put KEY VALUE | get KEY | del KEY | scan [LO HI] | fill LO HI | flush | "
-    "full_compaction | dump | stats | help | close | quit";
+    "full_compaction | sync | dump | stats | help | close | quit | crash";
 
 Words split_words(const std::string& line) {
   std::istringstream stream(line);
@@ -232,11 +238,67 @@ class Session {
     } else {
       lines << "block cache: off\n";
     }
-    return lines.str() + "ok";
+    return lines.str() + wal_stats() + "ok";
+  }
+
+  // Makes every write acknowledged so far durable (week 2 day 6): fsyncs the WALs.
+  std::string sync(const Words& words) {
+    expect_arguments(words, 0, "sync");
+    if (!engine_->options().enable_wal) {
+      return "ok: nothing to sync: without --enable-wal there is no WAL; writes are durable once "
+             "flushed, and close or quit flushes them";
+    }
+    engine_->sync();
+    return "ok";
+  }
+
+  // The WAL's lines of stats: what was written and fsynced, and what the last open replayed.
+  std::string wal_stats() const {
+    if (!engine_->options().enable_wal) {
+      return "WAL: off\n";
+    }
+    const mini_lsm::WalStats wal = engine_->wal_stats();
+    const double writes_per_group =
+        wal.commit_groups == 0
+            ? 0.0
+            : static_cast<double>(wal.commit_group_writes) / static_cast<double>(wal.commit_groups);
+    std::ostringstream lines;
+    lines << "WAL: " << wal.bytes << " bytes, " << wal.fsyncs << " fsyncs, fsync p50 "
+          << fixed(wal.fsync_p50_us, 1) << " us, p99 " << fixed(wal.fsync_p99_us, 1) << " us\n"
+          << "WAL commit groups: " << wal.commit_groups << ", " << fixed(writes_per_group, 2)
+          << " writes per group\n";
+    const mini_lsm::RecoveryReport& report = engine_->recovery_report();
+    std::size_t records = 0;
+    std::uint64_t bytes = 0;
+    for (const auto& replayed : report.replayed_wals) {
+      records += replayed.records;
+      bytes += replayed.bytes;
+    }
+    const double seconds = report.wal_replay_seconds;
+    const double mb_per_second =
+        seconds > 0 ? static_cast<double>(bytes) / (1024.0 * 1024.0) / seconds : 0.0;
+    lines << "WAL replay at open: " << report.replayed_wals.size() << " WALs, " << records
+          << " records, " << bytes << " bytes, " << fixed(seconds, 6) << " s, "
+          << fixed(mb_per_second, 1) << " MB/s\n";
+    return lines.str();
+  }
+
+  // Ends the process at once, without close(), as a kill -9 or a power cut would: what the WAL
+  // had not made durable is lost, and the next open() replays the rest (week 2 day 6).
+  std::string crash(const Words& words) {
+    expect_arguments(words, 0, "crash");
+    std::cout << "crashing: exit without close()" << std::endl;
+    std::_Exit(0);
   }
 
   std::string help(const Words& /*words*/) { return kHelp; }
   std::string close(const Words& /*words*/) { return "ok"; }
+
+  static std::string fixed(double value, int decimals) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, value);
+    return text;
+  }
 
   // "L1" for a level; "tier 12" in a tiered tree, where a tier is named after an SST of it.
   std::string level_name(const mini_lsm::Level& level) const {
@@ -268,7 +330,8 @@ class Session {
       {"fill", &Session::fill},  {"flush", &Session::flush},
       {"dump", &Session::dump},  {"stats", &Session::stats},
       {"help", &Session::help},  {"close", &Session::close},
-      {"quit", &Session::close}, {"full_compaction", &Session::full_compaction}};
+      {"quit", &Session::close}, {"full_compaction", &Session::full_compaction},
+      {"sync", &Session::sync},  {"crash", &Session::crash}};
 };
 
 int run_session(Session& session, bool interactive) {
@@ -289,6 +352,9 @@ int run_session(Session& session, bool interactive) {
       std::cout << "error: " << error.what() << '\n';
       any_failed = true;
     }
+    // Each answer leaves at once, even into a pipe: a program driving the CLI (./x crash-test)
+    // reads an "ok" as the moment the write was acknowledged.
+    std::cout << std::flush;
   }
   return any_failed && !interactive ? 1 : 0;
 }
@@ -309,6 +375,42 @@ void print_recovery(const mini_lsm::RecoveryReport& report, std::ostream& out) {
       out << ' ' << id << ".sst";
     }
     out << '\n';
+  }
+  for (const auto& wal : report.replayed_wals) {
+    if (wal.records == 0 && !wal.torn_tail_offset) {
+      continue;  // an empty WAL (a close with a WAL does not flush): nothing was recovered
+    }
+    out << "recovered: replayed " << wal.id << ".wal: " << wal.records << " records, " << wal.bytes
+        << " bytes";
+    if (wal.torn_tail_offset) {
+      out << "; it ended in a record cut short at byte " << *wal.torn_tail_offset
+          << " (a crash during an append), which was cut off";
+    }
+    out << '\n';
+  }
+  if (!report.removed_stale_wals.empty()) {
+    out << "recovered: removed WALs that no live memtable owns:";
+    for (const std::size_t id : report.removed_stale_wals) {
+      out << ' ' << id << ".wal";
+    }
+    out << '\n';
+  }
+}
+
+// The WAL flags only mean something together: refuse a combination that would silently do
+// nothing, so that nobody believes their writes are fsynced when there is no log at all.
+void check_wal_flags(const mini_lsm::LsmOptions& options, bool sync_given, bool interval_given) {
+  if (sync_given && !options.enable_wal) {
+    throw mini_lsm::InvalidArgument(
+        "--wal-sync needs --enable-wal: without a WAL there is nothing to sync");
+  }
+  if (interval_given && !options.enable_wal) {
+    throw mini_lsm::InvalidArgument(
+        "--wal-sync-interval-ms needs --enable-wal and --wal-sync periodic");
+  }
+  if (interval_given && options.wal_sync != mini_lsm::WalSyncMode::kPeriodic) {
+    throw mini_lsm::InvalidArgument(
+        "--wal-sync-interval-ms is the period of --wal-sync periodic, and the mode is another");
   }
 }
 
@@ -335,12 +437,38 @@ int main(int argc, char** argv) {
                  "simple, tiered or leveled; each with its default parameters")
       ->transform(CLI::CheckedTransformer(strategies, CLI::ignore_case))
       ->default_str("none");
+  app.add_flag("--enable-wal", options.enable_wal,
+               "write-ahead log (week 2 day 6): every write goes to <id>.wal before the memtable, "
+               "and the next open replays it; close and quit then sync instead of flushing");
+  const std::map<std::string, mini_lsm::WalSyncMode> sync_modes{
+      {"manual", mini_lsm::WalSyncMode::kManual},
+      {"always", mini_lsm::WalSyncMode::kAlways},
+      {"periodic", mini_lsm::WalSyncMode::kPeriodic}};
+  CLI::Option* wal_sync =
+      app.add_option("--wal-sync", options.wal_sync,
+                     "when the WAL is fsynced (needs --enable-wal): manual (by the sync command, "
+                     "close and quit), always (before each put or del answers ok) or periodic "
+                     "(every --wal-sync-interval-ms in the background)")
+          ->transform(CLI::CheckedTransformer(sync_modes, CLI::ignore_case))
+          ->default_str("manual");
+  std::uint64_t interval_ms = 0;
+  CLI::Option* interval =
+      app.add_option("--wal-sync-interval-ms", interval_ms,
+                     "the period of --wal-sync periodic, in milliseconds (default 100)")
+          ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}));
   try {
     app.parse(argc, argv);
+    check_wal_flags(options, wal_sync->count() > 0, interval->count() > 0);
+    if (interval->count() > 0) {
+      options.wal_sync_interval = std::chrono::milliseconds(interval_ms);
+    }
   } catch (const CLI::Success& help) {  // --help: CLI11 prints it, and the exit status is 0
     return app.exit(help);
   } catch (const CLI::ParseError& error) {
     // Reported like every other failure of this program: "error: <why>" and exit status 1.
+    std::cerr << "error: " << error.what() << " (try --help)\n";
+    return 1;
+  } catch (const mini_lsm::InvalidArgument& error) {
     std::cerr << "error: " << error.what() << " (try --help)\n";
     return 1;
   }
