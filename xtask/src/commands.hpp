@@ -87,6 +87,7 @@ struct CrashTestOptions {
   int rounds = 200;
   std::string wal_sync = "always";  ///< "always" or "manual"
   std::uint64_t seed = 1;
+  std::string dir;  ///< where the rounds' databases go; empty: /dev/shm or the temp directory
 };
 /// Builds the tree's mini-lsm-cli and, for each round, kills it with SIGKILL in the middle of
 /// seeded writes with --enable-wal, reopens the database and checks that every write it
