@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -252,6 +253,9 @@ class Runner {
     Outcome (Runner::*run)();
     bool empty_database;  ///< starts from an empty database (the fills), as in db_bench
     Durability durability = Durability::kDefault;  ///< of that empty database
+    /// Measures fsyncs: the dirty pages of what ran before are written out first (sync(2),
+    /// untimed), or the kernel's writeback of them would land in the first fsyncs measured.
+    bool settle_disk = false;
   };
 
   static const std::map<std::string, Benchmark>& benchmarks() {
@@ -262,9 +266,9 @@ class Runner {
         {"readrandom", {&Runner::read_random, false}},
         {"readseq", {&Runner::read_sequential, false}},
         {"compact", {&Runner::compact, false}},
-        {"fsync", {&Runner::fsync, false}},
-        {"fillsync", {&Runner::fill_sync, true, Durability::kSyncEveryWrite}},
-        {"recover", {&Runner::recover, false}},
+        {"fsync", {&Runner::fsync, false, Durability::kDefault, true}},
+        {"fillsync", {&Runner::fill_sync, true, Durability::kSyncEveryWrite, true}},
+        {"recover", {&Runner::recover, false, Durability::kDefault, true}},
     };
     return kBenchmarks;
   }
@@ -291,6 +295,9 @@ class Runner {
     if (benchmark.empty_database) {
       // Not timed: closing may flush what the previous benchmark wrote.
       start_empty(benchmark.durability);
+    }
+    if (benchmark.settle_disk) {
+      ::sync();
     }
     const auto start = std::chrono::steady_clock::now();
     const Outcome outcome = (this->*benchmark.run)();
@@ -445,23 +452,38 @@ class Runner {
     return {1, bytes, note, took.count()};
   }
 
+  // The command line this program was started with (Linux: /proc/self/cmdline).
+  static std::vector<std::string> own_arguments() {
+    std::ifstream file("/proc/self/cmdline", std::ios::binary);
+    std::vector<std::string> arguments;
+    for (std::string argument; std::getline(file, argument, '\0');) {
+      arguments.push_back(argument);
+    }
+    if (arguments.empty()) {
+      throw std::runtime_error("cannot read /proc/self/cmdline: recover needs Linux");
+    }
+    return arguments;
+  }
+
   // Starts the recover child, waits until it has written and synced, and kills it.
   void run_and_kill_writer() {
     int ready[2];
     if (::pipe2(ready, O_CLOEXEC) != 0) {
       throw std::runtime_error("pipe2 failed");
     }
+    // This program again, with the same flags (the engine's options too) and --recover-child.
     const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-    const std::string db = flags_.db.string();
-    const std::string num = std::to_string(flags_.num);
-    const std::string value_size = std::to_string(flags_.value_size);
-    const char* argv[] = {self.c_str(), "--recover-child", "--db",         db.c_str(),
-                          "--num",      num.c_str(),       "--value-size", value_size.c_str(),
-                          nullptr};
+    std::vector<std::string> arguments = own_arguments();
+    arguments.emplace_back("--recover-child");
+    std::vector<char*> argv;
+    for (std::string& argument : arguments) {
+      argv.push_back(argument.data());
+    }
+    argv.push_back(nullptr);
     const pid_t child = ::fork();
     if (child == 0) {
       ::dup2(ready[1], STDOUT_FILENO);
-      ::execv(self.c_str(), const_cast<char* const*>(argv));
+      ::execv(self.c_str(), argv.data());
       ::_exit(127);
     }
     ::close(ready[1]);
