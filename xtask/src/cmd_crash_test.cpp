@@ -321,9 +321,10 @@ int crash_test(const Repo& repo, const CrashTestOptions& options) {
     if (writer.failure) {
       std::cout << "round " << round << ": the writer failed: " << *writer.failure << "\n";
       if (auto chapter = missing_chapter(*writer.failure)) {
-        std::cout << "crash-test: " << repo.display(tree) << " has no WAL yet: " << kCli
-                  << " --enable-wal needs chapter " << *chapter
-                  << " (the write-ahead log), which is not implemented\n";
+        std::cout << "crash-test: " << repo.display(tree) << " cannot run the writes yet: chapter "
+                  << *chapter << " is not implemented" << (*chapter == "w2d6" ? " (the WAL)" : "")
+                  << ". The crash test needs the write-ahead log of w2d6 and every chapter "
+                     "before it\n";
       } else {
         std::cout << "crash-test: the CLI cannot run the writes; fix that first\n";
       }
