@@ -283,8 +283,8 @@ class Session {
     return lines.str();
   }
 
-  // Ends the process at once, without close(), as a kill -9 or a power cut would: what the WAL
-  // had not made durable is lost, and the next open() replays the rest (week 2 day 6).
+  // Ends the process at once, without close(), as a kill -9 would: the WAL records still in the
+  // engine's buffer are lost, and the next open() replays what reached the file (week 2 day 6).
   std::string crash(const Words& words) {
     expect_arguments(words, 0, "crash");
     std::cout << "crashing: exit without close()" << std::endl;

@@ -85,6 +85,13 @@ std::vector<CiCheck> checks(const Repo& repo) {
          return build_and_test(repo, build, false, false);
        }},
       {"verify-chapters", [&repo] { return verify_chapters(repo) == kExitOk; }},
+      // Real processes killed with SIGKILL mid-write (week 2 day 6): the long runs the suite's
+      // short wal-kill test leaves out, once per sync mode that promises something to check.
+      {"crash-test (1000 rounds always, 300 manual)",
+       [&repo] {
+         return crash_test(repo, {.rounds = 1000, .wal_sync = "always", .seed = 1}) == kExitOk &&
+                crash_test(repo, {.rounds = 300, .wal_sync = "manual", .seed = 2}) == kExitOk;
+       }},
       {"mutants (90% caught per chapter)", [&repo] { return mutants(repo, "", 90) == kExitOk; }},
       {"format",
        [&repo] {
