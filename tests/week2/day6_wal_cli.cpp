@@ -196,7 +196,7 @@ TEST_CASE("cli stats shows the WAL's bytes, fsyncs, commit groups and the last r
                                      "ok\n$")));
 
   const auto without = run_wal_cli(dir.path() / "plain", "", "stats\n");
-  CHECK(std::regex_search(without.output, std::regex("\nWAL: off\nok\n$")));
+  CHECK(without.output.find("WAL") == std::string::npos);
 }
 
 TEST_CASE("cli refuses WAL flags that would do nothing, with an error that says why",

@@ -49,7 +49,7 @@ constexpr DemoStep kFirstSession[] = {
     {"# a bulk load of keys 1..1000 (values value1..value1000)", ""},
     {"fill 1 1000", "1000 keys filled"},
     {"get 500", "500=value500"},
-    {"stats", "memtables: 1 current, 0 frozen, *\nL0 SSTs: 1, *\nblock cache: *\nWAL: off\nok"},
+    {"stats", "memtables: 1 current, 0 frozen, *\nL0 SSTs: 1, *\nblock cache: *\nok"},
     {"quit", "ok"},
 };
 constexpr DemoStep kCrashingSession[] = {
