@@ -20,6 +20,7 @@
 #include "harness/durability_log.hpp"
 #include "harness/fault_injection_fs.hpp"
 #include "harness/trees.hpp"
+#include "harness/wal_files.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/manifest.hpp"
@@ -42,9 +43,15 @@ using mini_lsm::testing::CrashMode;
 using mini_lsm::testing::durability_events;
 using mini_lsm::testing::DurabilityEvent;
 using mini_lsm::testing::FaultInjectionFs;
+using mini_lsm::testing::files_ending;
 using mini_lsm::testing::ManifestRecorder;
 using mini_lsm::testing::numbered_key;
 using mini_lsm::testing::ordering_violations;
+using mini_lsm::testing::wal_at;
+using mini_lsm::testing::wal_header;
+using mini_lsm::testing::wal_name;
+using mini_lsm::testing::wal_options;
+using mini_lsm::testing::wal_record;
 
 namespace {
 
@@ -52,59 +59,6 @@ using Model = std::map<std::string, std::string>;
 using Names = std::vector<std::string>;
 const char* const kDb = "/db";
 const char* const kManifest = "/db/MANIFEST";
-
-std::string wal_name(std::size_t id) {
-  return std::to_string(id) + ".wal";
-}
-std::string wal_at(std::size_t id) {
-  return std::string(kDb) + "/" + wal_name(id);
-}
-
-// Only the test freezes and flushes: memtables hold 1 MiB, the flush thread waits for 1000 of
-// them, and no compaction thread runs. Manual WAL sync unless a test says otherwise.
-LsmOptions wal_options(std::shared_ptr<FileSystem> fs, bool enable_wal = true) {
-  LsmOptions options;
-  options.target_sst_size = std::size_t{1} << 20;
-  options.block_size = 256;
-  options.num_memtable_limit = 1000;
-  options.background_compaction = false;
-  options.enable_wal = enable_wal;
-  options.file_system = std::move(fs);
-  return options;
-}
-
-void put_u32(std::string& out, std::uint32_t value) {
-  for (int shift = 0; shift < 32; shift += 8) {
-    out.push_back(static_cast<char>((value >> shift) & 0xff));
-  }
-}
-
-// The 16 bytes every WAL starts with: magic, format version, the WAL's id (u64, little-endian).
-std::string wal_header(std::size_t id) {
-  std::string header;
-  put_u32(header, mini_lsm::kWalMagic);
-  put_u32(header, mini_lsm::kWalFormatVersion);
-  put_u32(header, static_cast<std::uint32_t>(id));
-  put_u32(header, static_cast<std::uint32_t>(static_cast<std::uint64_t>(id) >> 32));
-  return header;
-}
-
-std::string wal_record(std::string_view key, std::string_view value) {
-  std::string record;
-  mini_lsm::encode_wal_record(record, key, value);
-  return record;
-}
-
-// The names in /db that end with `suffix`, sorted.
-Names files_ending(const FaultInjectionFs& fs, std::string_view suffix) {
-  Names found;
-  for (const std::string& name : fs.files(kDb)) {
-    if (name.ends_with(suffix)) {
-      found.push_back(name);
-    }
-  }
-  return found;
-}
 
 // The records of the MANIFEST as it is now, in order.
 std::vector<ManifestRecord> manifest_records(FaultInjectionFs& fs) {

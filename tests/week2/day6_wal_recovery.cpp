@@ -21,6 +21,7 @@
 #include "harness/collect.hpp"
 #include "harness/fault_injection_fs.hpp"
 #include "harness/trees.hpp"
+#include "harness/wal_files.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/manifest.hpp"
@@ -44,7 +45,13 @@ using mini_lsm::testing::collect;
 using mini_lsm::testing::CrashMode;
 using mini_lsm::testing::Entries;
 using mini_lsm::testing::FaultInjectionFs;
+using mini_lsm::testing::files_ending;
 using mini_lsm::testing::numbered_key;
+using mini_lsm::testing::wal_at;
+using mini_lsm::testing::wal_header;
+using mini_lsm::testing::wal_name;
+using mini_lsm::testing::wal_options;
+using mini_lsm::testing::wal_record;
 
 namespace {
 
@@ -53,48 +60,6 @@ using Names = std::vector<std::string>;
 using Ids = std::vector<std::size_t>;
 const char* const kDb = "/db";
 const char* const kManifest = "/db/MANIFEST";
-
-std::string wal_name(std::size_t id) {
-  return std::to_string(id) + ".wal";
-}
-std::string wal_at(std::size_t id) {
-  return std::string(kDb) + "/" + wal_name(id);
-}
-
-// Only the test freezes and flushes (memtables of 1 MiB, a flush thread that waits for 1000 of
-// them, no compaction thread); WAL on, synced only by sync().
-LsmOptions wal_options(std::shared_ptr<FileSystem> fs, bool enable_wal = true) {
-  LsmOptions options;
-  options.target_sst_size = std::size_t{1} << 20;
-  options.block_size = 256;
-  options.num_memtable_limit = 1000;
-  options.background_compaction = false;
-  options.enable_wal = enable_wal;
-  options.file_system = std::move(fs);
-  return options;
-}
-
-void put_u32(std::string& out, std::uint32_t value) {
-  for (int shift = 0; shift < 32; shift += 8) {
-    out.push_back(static_cast<char>((value >> shift) & 0xff));
-  }
-}
-
-// The 16 bytes every WAL starts with: magic, format version, the WAL's id (u64, little-endian).
-std::string wal_header(std::size_t id) {
-  std::string header;
-  put_u32(header, mini_lsm::kWalMagic);
-  put_u32(header, mini_lsm::kWalFormatVersion);
-  put_u32(header, static_cast<std::uint32_t>(id));
-  put_u32(header, static_cast<std::uint32_t>(static_cast<std::uint64_t>(id) >> 32));
-  return header;
-}
-
-std::string wal_record(std::string_view key, std::string_view value) {
-  std::string record;
-  mini_lsm::encode_wal_record(record, key, value);
-  return record;
-}
 
 // "[0: 3 records 61 bytes, 1: 2 records 40 bytes torn at 40]": what open() replayed, comparable.
 std::string replayed_text(const std::vector<ReplayedWal>& wals) {
@@ -107,17 +72,6 @@ std::string replayed_text(const std::vector<ReplayedWal>& wals) {
     }
   }
   return text + "]";
-}
-
-// The names in /db that end with `suffix`, sorted.
-Names files_ending(const FaultInjectionFs& fs, std::string_view suffix) {
-  Names found;
-  for (const std::string& name : fs.files(kDb)) {
-    if (name.ends_with(suffix)) {
-      found.push_back(name);
-    }
-  }
-  return found;
 }
 
 // Every file of /db and its bytes: what an open that refuses the directory must leave alone.
