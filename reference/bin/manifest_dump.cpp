@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "dump_tool.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/file_system.hpp"
 #include "mini_lsm/manifest.hpp"
@@ -20,10 +21,9 @@
 namespace {
 
 // Exit statuses, from the best case to the worst.
-constexpr int kExitClean = 0;
-constexpr int kExitTornTail = 1;
-constexpr int kExitCorrupt = 2;
-constexpr int kExitCannotRead = 3;
+using dump_tool::kExitClean;
+using dump_tool::kExitCorrupt;
+using dump_tool::kExitTornTail;
 
 constexpr const char* kDescription =
     "manifest-dump: print the records of a mini-lsm manifest (a database's MANIFEST file).\n"
@@ -59,27 +59,21 @@ std::string header_summary(const std::string& head) {
 }
 
 int cannot_read(const std::exception& error) {
-  std::cout.flush();  // what was printed comes before the complaint, also in a merged log
-  std::cerr << "manifest-dump: " << error.what() << '\n';
-  return kExitCannotRead;
+  return dump_tool::cannot_read("manifest-dump", error);
 }
 
 int dump(const std::filesystem::path& path) {
-  const std::shared_ptr<mini_lsm::FileSystem> fs = mini_lsm::posix_file_system();
-  std::uint64_t size = 0;
-  std::string head;
-  try {
-    const std::unique_ptr<mini_lsm::RandomAccessFile> input = fs->open_for_read(path);
-    size = input->size();
-    head = input->read(0, mini_lsm::kManifestHeaderSize);
-  } catch (const mini_lsm::Error& error) {
-    return cannot_read(error);
+  const std::optional<dump_tool::FileHead> head =
+      dump_tool::read_head("manifest-dump", path, mini_lsm::kManifestHeaderSize);
+  if (!head) {
+    return dump_tool::kExitCannotRead;
   }
-  std::cout << path.string() << ": " << size << " bytes, " << header_summary(head) << '\n';
+  std::cout << path.string() << ": " << head->size << " bytes, " << header_summary(head->bytes)
+            << '\n';
 
   try {
-    const mini_lsm::ManifestContents contents =
-        mini_lsm::read_manifest(path, *fs, [](const mini_lsm::ManifestEntry& entry) {
+    const mini_lsm::ManifestContents contents = mini_lsm::read_manifest(
+        path, *mini_lsm::posix_file_system(), [](const mini_lsm::ManifestEntry& entry) {
           std::cout << "at " << entry.offset << " (" << entry.length
                     << " bytes): " << mini_lsm::describe(entry.record) << '\n';
         });
@@ -104,20 +98,6 @@ int dump(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{kDescription};
-  std::string file;
-  app.add_option("FILE", file, "the manifest file to read, e.g. mini-lsm.db/MANIFEST")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& help) {  // --help: CLI11 prints it, and the exit status is 0
-    return app.exit(help);
-  } catch (const CLI::ParseError& error) {
-    std::cerr << "manifest-dump: " << error.what() << " (try --help)\n";
-    return kExitCannotRead;
-  }
-  try {
-    return dump(file);
-  } catch (const std::exception& error) {  // e.g. std::bad_alloc: still a message, not abort()
-    return cannot_read(error);
-  }
+  return dump_tool::run(argc, argv, "manifest-dump", kDescription,
+                        "the manifest file to read, e.g. mini-lsm.db/MANIFEST", dump);
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "dump_tool.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/file_names.hpp"
 #include "mini_lsm/file_system.hpp"
@@ -25,10 +26,9 @@
 namespace {
 
 // Exit statuses, from the best case to the worst (the same as manifest-dump's).
-constexpr int kExitClean = 0;
-constexpr int kExitTornTail = 1;
-constexpr int kExitCorrupt = 2;
-constexpr int kExitCannotRead = 3;
+using dump_tool::kExitClean;
+using dump_tool::kExitCorrupt;
+using dump_tool::kExitTornTail;
 
 // A key or a value longer than this is shown by its first kShownBytes bytes and "...": a line
 // per record stays readable with keys of 64 KiB and values of 1 MiB.
@@ -123,27 +123,21 @@ std::optional<std::size_t> id_of_name(const std::filesystem::path& path) {
 }
 
 int cannot_read(const std::exception& error) {
-  std::cout.flush();  // what was printed comes before the complaint, also in a merged log
-  std::cerr << "wal-dump: " << error.what() << '\n';
-  return kExitCannotRead;
+  return dump_tool::cannot_read("wal-dump", error);
 }
 
 int dump(const std::filesystem::path& path) {
-  const std::shared_ptr<mini_lsm::FileSystem> fs = mini_lsm::posix_file_system();
-  std::uint64_t size = 0;
-  std::string head;
-  try {
-    const std::unique_ptr<mini_lsm::RandomAccessFile> input = fs->open_for_read(path);
-    size = input->size();
-    head = input->read(0, mini_lsm::kWalHeaderSize);
-  } catch (const mini_lsm::Error& error) {
-    return cannot_read(error);
+  const std::optional<dump_tool::FileHead> head =
+      dump_tool::read_head("wal-dump", path, mini_lsm::kWalHeaderSize);
+  if (!head) {
+    return dump_tool::kExitCannotRead;
   }
-  std::cout << path.string() << ": " << bytes_count(size) << ", " << header_summary(head) << '\n';
+  std::cout << path.string() << ": " << bytes_count(head->size) << ", "
+            << header_summary(head->bytes) << '\n';
 
   try {
     const mini_lsm::WalReadResult result = mini_lsm::read_wal(
-        path, *fs, id_of_name(path),
+        path, *mini_lsm::posix_file_system(), id_of_name(path),
         [](const mini_lsm::WalRecordView& record) { std::cout << describe(record) << '\n'; });
     if (result.torn_tail_offset) {
       const std::uint64_t at = *result.torn_tail_offset;
@@ -165,20 +159,6 @@ int dump(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{kDescription};
-  std::string file;
-  app.add_option("FILE", file, "the WAL file to read, e.g. mini-lsm.db/7.wal")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& help) {  // --help: CLI11 prints it, and the exit status is 0
-    return app.exit(help);
-  } catch (const CLI::ParseError& error) {
-    std::cerr << "wal-dump: " << error.what() << " (try --help)\n";
-    return kExitCannotRead;
-  }
-  try {
-    return dump(file);
-  } catch (const std::exception& error) {  // e.g. std::bad_alloc: still a message, not abort()
-    return cannot_read(error);
-  }
+  return dump_tool::run(argc, argv, "wal-dump", kDescription,
+                        "the WAL file to read, e.g. mini-lsm.db/7.wal", dump);
 }

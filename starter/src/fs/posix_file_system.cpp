@@ -34,8 +34,10 @@ class PosixWritableFile final : public WritableFile {
   }
 
   void sync() override {
-    if (::fsync(descriptor_.get()) != 0) {
-      throw IoError(path_.string(), errno, "cannot fsync");
+    // fdatasync, not fsync: it makes the bytes durable, and the size that reads them back, but
+    // not the modification time, which nothing here needs; one metadata write less per WAL sync.
+    if (::fdatasync(descriptor_.get()) != 0) {
+      throw IoError(path_.string(), errno, "cannot fdatasync");
     }
   }
 
