@@ -89,8 +89,13 @@ std::vector<CiCheck> checks(const Repo& repo) {
       // short wal-kill test leaves out, once per sync mode that promises something to check.
       {"crash-test (1000 rounds always, 300 manual)",
        [&repo] {
-         return crash_test(repo, {.rounds = 1000, .wal_sync = "always", .seed = 1}) == kExitOk &&
-                crash_test(repo, {.rounds = 300, .wal_sync = "manual", .seed = 2}) == kExitOk;
+         CrashTestOptions always;
+         always.rounds = 1000;
+         CrashTestOptions manual;
+         manual.rounds = 300;
+         manual.wal_sync = "manual";
+         manual.seed = 2;
+         return crash_test(repo, always) == kExitOk && crash_test(repo, manual) == kExitOk;
        }},
       {"mutants (90% caught per chapter)", [&repo] { return mutants(repo, "", 90) == kExitOk; }},
       {"format",
