@@ -81,7 +81,8 @@ std::vector<CiCheck> checks(const Repo& repo) {
          EngineBuild build{.build_dir = repo.build_dir("ci/starter-build"),
                            .tree = scratch,
                            .tests = scratch / "tests",
-                           .build_type = kUnattendedBuildType};
+                           .build_type = kUnattendedBuildType,
+                           .quick_rebuilds = true};
          return build_and_test(repo, build, false, false);
        }},
       {"verify-chapters", [&repo] { return verify_chapters(repo) == kExitOk; }},
