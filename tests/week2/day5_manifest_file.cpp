@@ -24,6 +24,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/fault_injection_fs.hpp"
+#include "harness/hex.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/file_names.hpp"
 #include "mini_lsm/lsm_storage.hpp"
@@ -55,7 +56,9 @@ using mini_lsm::SnapshotRecord;
 using mini_lsm::TieredCompactionTask;
 using mini_lsm::testing::CrashMode;
 using mini_lsm::testing::FaultInjectionFs;
+using mini_lsm::testing::from_hex;
 using mini_lsm::testing::FsOp;
+using mini_lsm::testing::to_hex;
 
 namespace {
 
@@ -84,34 +87,6 @@ std::string u64_bytes(std::uint64_t value) {
 
 std::string byte(std::uint8_t value) {
   return std::string(1, static_cast<char>(value));
-}
-
-// "4d 41" -> the bytes 0x4d 0x41; spaces are ignored.
-std::string from_hex(const std::string& hex) {
-  std::string digits;
-  for (const char c : hex) {
-    if (c != ' ') {
-      digits += c;
-    }
-  }
-  std::string bytes;
-  for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
-    bytes += static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16));
-  }
-  return bytes;
-}
-
-// The bytes as lowercase hex, 16 bytes a line, so that a failed comparison shows where.
-std::string to_hex(const std::string& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const auto code = static_cast<unsigned char>(bytes[i]);
-    out += kHex[code >> 4];
-    out += kHex[code & 0xf];
-    out += (i % 16 == 15) ? '\n' : ' ';
-  }
-  return out;
 }
 
 std::string header_bytes(std::uint32_t version = kManifestFormatVersion) {

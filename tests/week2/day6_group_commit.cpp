@@ -34,6 +34,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/fault_injection_fs.hpp"
+#include "harness/wal_files.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/sync_point.hpp"
@@ -50,6 +51,7 @@ using mini_lsm::testing::FaultInjectionFs;
 using mini_lsm::testing::FsOp;
 using mini_lsm::testing::SyncEvent;
 using mini_lsm::testing::SyncStage;
+using mini_lsm::testing::wal_record;
 
 namespace {
 
@@ -65,12 +67,6 @@ std::unique_ptr<LsmStorage> open_always(const std::shared_ptr<FaultInjectionFs>&
   options.num_memtable_limit = 1000;
   options.bloom_bits_per_key = 0;
   return LsmStorage::open(kDb, options);
-}
-
-std::string wal_record(std::string_view key, std::string_view value) {
-  std::string bytes;
-  mini_lsm::encode_wal_record(bytes, key, value);
-  return bytes;
 }
 
 std::string current_wal(const LsmStorage& engine) {

@@ -22,6 +22,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/fault_injection_fs.hpp"
+#include "harness/hex.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/options.hpp"
@@ -44,7 +45,9 @@ using mini_lsm::WalReadResult;
 using mini_lsm::WalRecordView;
 using mini_lsm::testing::CrashMode;
 using mini_lsm::testing::FaultInjectionFs;
+using mini_lsm::testing::from_hex;
 using mini_lsm::testing::FsOp;
+using mini_lsm::testing::to_hex;
 
 namespace {
 
@@ -53,34 +56,6 @@ const char* const kPath = "/db/7.wal";
 constexpr std::size_t kId = 7;
 
 // ---- Bytes ----------------------------------------------------------------------------------
-
-// "4d 57" -> the bytes 0x4d 0x57; spaces are ignored.
-std::string from_hex(const std::string& hex) {
-  std::string digits;
-  for (const char c : hex) {
-    if (c != ' ') {
-      digits += c;
-    }
-  }
-  std::string bytes;
-  for (std::size_t i = 0; i + 1 < digits.size(); i += 2) {
-    bytes += static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16));
-  }
-  return bytes;
-}
-
-// The bytes as lowercase hex, 16 bytes a line, so that a failed comparison shows where.
-std::string to_hex(const std::string& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const auto code = static_cast<unsigned char>(bytes[i]);
-    out += kHex[code >> 4];
-    out += kHex[code & 0xf];
-    out += (i % 16 == 15) ? '\n' : ' ';
-  }
-  return out;
-}
 
 // The header of WAL 7, by hand: "MWAL", version 1, id 7.
 const char* const kHeader7Hex = "4d 57 41 4c  01 00 00 00  07 00 00 00 00 00 00 00";

@@ -23,6 +23,7 @@
 #include "harness/catch.hpp"
 #include "harness/durability_log.hpp"
 #include "harness/fault_injection_fs.hpp"
+#include "harness/wal_files.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/manifest.hpp"
@@ -43,6 +44,7 @@ using mini_lsm::testing::FaultInjectionFs;
 using mini_lsm::testing::FsOp;
 using mini_lsm::testing::ManifestRecorder;
 using mini_lsm::testing::ordering_violations;
+using mini_lsm::testing::wal_record;
 
 namespace {
 
@@ -130,12 +132,6 @@ std::string contents_text(const Contents& contents) {
 // The path of the current memtable's WAL, as FaultInjectionFs names it.
 std::string current_wal(const LsmStorage& engine) {
   return engine.wal_path(engine.state()->memtable->id()).generic_string();
-}
-
-std::string wal_record(std::string_view key, std::string_view value) {
-  std::string bytes;
-  mini_lsm::encode_wal_record(bytes, key, value);
-  return bytes;
 }
 
 bool contains(const std::vector<std::string>& names, const std::string& name) {
