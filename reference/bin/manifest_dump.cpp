@@ -22,7 +22,6 @@ namespace {
 
 // Exit statuses, from the best case to the worst.
 using dump_tool::kExitClean;
-using dump_tool::kExitCorrupt;
 using dump_tool::kExitTornTail;
 
 constexpr const char* kDescription =
@@ -58,10 +57,6 @@ std::string header_summary(const std::string& head) {
   return "format version " + std::to_string(u32_at(4));
 }
 
-int cannot_read(const std::exception& error) {
-  return dump_tool::cannot_read("manifest-dump", error);
-}
-
 int dump(const std::filesystem::path& path) {
   const std::optional<dump_tool::FileHead> head =
       dump_tool::read_head("manifest-dump", path, mini_lsm::kManifestHeaderSize);
@@ -71,7 +66,7 @@ int dump(const std::filesystem::path& path) {
   std::cout << path.string() << ": " << head->size << " bytes, " << header_summary(head->bytes)
             << '\n';
 
-  try {
+  return dump_tool::list_records("manifest-dump", [&] {
     const mini_lsm::ManifestContents contents = mini_lsm::read_manifest(
         path, *mini_lsm::posix_file_system(), [](const mini_lsm::ManifestEntry& entry) {
           std::cout << "at " << entry.offset << " (" << entry.length
@@ -87,12 +82,7 @@ int dump(const std::filesystem::path& path) {
     const std::size_t count = contents.entries.size();
     std::cout << "clean: " << count << (count == 1 ? " record\n" : " records\n");
     return kExitClean;
-  } catch (const mini_lsm::Corruption& error) {
-    std::cout << "corrupt at offset " << error.offset() << ": " << error.detail() << '\n';
-    return kExitCorrupt;
-  } catch (const mini_lsm::Error& error) {  // an IoError, or a tree whose reader is a stub
-    return cannot_read(error);
-  }
+  });
 }
 
 }  // namespace

@@ -27,7 +27,6 @@ namespace {
 
 // Exit statuses, from the best case to the worst (the same as manifest-dump's).
 using dump_tool::kExitClean;
-using dump_tool::kExitCorrupt;
 using dump_tool::kExitTornTail;
 
 // A key or a value longer than this is shown by its first kShownBytes bytes and "...": a line
@@ -122,10 +121,6 @@ std::optional<std::size_t> id_of_name(const std::filesystem::path& path) {
   return static_cast<std::size_t>(parsed.id);
 }
 
-int cannot_read(const std::exception& error) {
-  return dump_tool::cannot_read("wal-dump", error);
-}
-
 int dump(const std::filesystem::path& path) {
   const std::optional<dump_tool::FileHead> head =
       dump_tool::read_head("wal-dump", path, mini_lsm::kWalHeaderSize);
@@ -135,7 +130,7 @@ int dump(const std::filesystem::path& path) {
   std::cout << path.string() << ": " << bytes_count(head->size) << ", "
             << header_summary(head->bytes) << '\n';
 
-  try {
+  return dump_tool::list_records("wal-dump", [&] {
     const mini_lsm::WalReadResult result = mini_lsm::read_wal(
         path, *mini_lsm::posix_file_system(), id_of_name(path),
         [](const mini_lsm::WalRecordView& record) { std::cout << describe(record) << '\n'; });
@@ -148,12 +143,7 @@ int dump(const std::filesystem::path& path) {
     std::cout << "clean: " << result.records << (result.records == 1 ? " record, " : " records, ")
               << bytes_count(result.valid_size - mini_lsm::kWalHeaderSize) << '\n';
     return kExitClean;
-  } catch (const mini_lsm::Corruption& error) {
-    std::cout << "corrupt at offset " << error.offset() << ": " << error.detail() << '\n';
-    return kExitCorrupt;
-  } catch (const mini_lsm::Error& error) {  // an IoError, or a tree whose reader is a stub
-    return cannot_read(error);
-  }
+  });
 }
 
 }  // namespace

@@ -53,6 +53,21 @@ inline std::optional<FileHead> read_head(std::string_view tool, const std::files
   }
 }
 
+/// Runs `read`, which prints the records and how the file ends and returns kExitClean or
+/// kExitTornTail. Damage (Corruption) ends the listing with "corrupt at offset X: what" and
+/// kExitCorrupt; any other error of the engine (an IoError, or a tree whose reader is a stub) is
+/// cannot_read().
+inline int list_records(std::string_view tool, const std::function<int()>& read) {
+  try {
+    return read();
+  } catch (const mini_lsm::Corruption& error) {
+    std::cout << "corrupt at offset " << error.offset() << ": " << error.detail() << '\n';
+    return kExitCorrupt;
+  } catch (const mini_lsm::Error& error) {
+    return cannot_read(tool, error);
+  }
+}
+
 /// The whole program: parses FILE (described by `file_help`) and returns dump(FILE). --help
 /// exits 0; a usage error, and anything dump() throws, exit kExitCannotRead with a message.
 inline int run(int argc, char** argv, std::string_view tool, const std::string& description,
