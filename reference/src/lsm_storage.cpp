@@ -155,18 +155,44 @@ std::shared_ptr<const LsmState> LsmStorage::state() const {
 
 void LsmStorage::put(std::string_view key, std::string_view value) {
   // @lesson w1d1 LsmStorage::put: reject a bad key or value with InvalidArgument before touching
-  //   anything, then write()
+  //   anything, then write() it as a batch of one
   check_key_size(key);
   check_value_size(value);
-  write(key, value);
+  const WriteOp write_op = WriteOp::put(key, value);
+  write({&write_op, 1});
   // @lesson end
 }
 
 void LsmStorage::del(std::string_view key) {
   // @lesson w1d1 LsmStorage::del: reject a key over kMaxKeySize, then write() a tombstone (an empty
-  //   value)
+  //   value) as a batch of one
   check_key_size(key);
-  write(key, {});
+  const WriteOp write_op = WriteOp::del(key);
+  write({&write_op, 1});
+  // @lesson end
+}
+
+void LsmStorage::write_batch(std::span<const WriteOp> batch) {
+  // @lesson w2d7 LsmStorage::write_batch: check every write first (a key over kMaxKeySize, a
+  //   value over kMaxValueSize, and the batch's encoded size (kWalBatchOverhead, plus
+  //   kWalRecordOverhead and the bytes of each write) over kMaxWalBatchBytes are InvalidArgument),
+  //   then write() them all at once; an empty batch writes nothing
+  std::size_t encoded_size = kWalBatchOverhead;
+  for (const WriteOp& write_op : batch) {
+    check_key_size(write_op.key);
+    if (!write_op.is_delete()) {
+      check_value_size(write_op.value);
+    }
+    encoded_size += kWalRecordOverhead + write_op.key.size() + write_op.value.size();
+  }
+  if (encoded_size > kMaxWalBatchBytes) {
+    throw InvalidArgument("a batch of " + std::to_string(encoded_size) +
+                          " bytes is over the limit of " + std::to_string(kMaxWalBatchBytes) +
+                          " bytes");
+  }
+  if (!batch.empty()) {
+    write(batch);
+  }
   // @lesson end
 }
 
@@ -268,37 +294,43 @@ FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
   // @lesson end
 }
 
-void LsmStorage::write(std::string_view key, std::string_view value) {
+void LsmStorage::write(std::span<const WriteOp> batch) {
   // From week 1 day 6, a writer first waits here while flushes fall behind (the write stall).
   // @lesson w1d6 solution-only
   wait_for_room_to_write();
   // @lesson end
   // Week 2 day 6: with a WAL, the write goes through the writer queue into the WAL first.
   const std::shared_ptr<MemTable> memtable =
-      options_.enable_wal ? write_through_wal(key, value) : write_to_current_memtable(key, value);
-  sync_point::reach(sync_point::kAfterMemtableWrite, key);
-  // Outside any lock: freezing takes its own.
+      options_.enable_wal ? write_through_wal(batch) : write_to_current_memtable(batch);
+  for (const WriteOp& write_op : batch) {
+    sync_point::reach(sync_point::kAfterMemtableWrite, write_op.key);
+  }
+  // Outside any lock: freezing takes its own. A batch is never split: it went into one memtable,
+  // which may end up above its target size.
   if (is_full(*memtable)) {
     freeze_if_still_current(memtable);
   }
 }
 
-std::shared_ptr<MemTable> LsmStorage::write_to_current_memtable(std::string_view key,
-                                                                std::string_view value) {
-  // @lesson w1d1 LsmStorage::write_to_current_memtable: put into the current memtable (writable()
-  //   of state()->memtable) and return it
+std::shared_ptr<MemTable> LsmStorage::write_to_current_memtable(std::span<const WriteOp> batch) {
+  // @lesson w1d1 LsmStorage::write_to_current_memtable: put every write of the batch (one, for
+  //   put() and del()) into the current memtable (writable() of state()->memtable) and return it
   //| const std::shared_ptr<MemTable> memtable = writable(state()->memtable);
-  //| memtable->put(key, value);
+  //| for (const WriteOp& write_op : batch) {
+  //|   memtable->put(write_op.key, write_op.value);
+  //| }
   //| return memtable;
   // @lesson w1d6 replaces: refuse writes after close(); hold write_mutex_ shared from reading the
-  //   current memtable until the put is done, so that a freeze waits for the put and a flush never
-  //   misses it
+  //   current memtable until the puts are done, so that a freeze waits for them and a flush never
+  //   misses one
   const std::shared_lock writing(write_mutex_);
   if (closed_.load()) {
     throw InvalidArgument("the engine is closed: open it again to write");
   }
   const std::shared_ptr<MemTable> memtable = writable(state()->memtable);
-  memtable->put(key, value);
+  for (const WriteOp& write_op : batch) {
+    memtable->put(write_op.key, write_op.value);
+  }
   return memtable;
   // @lesson end
 }

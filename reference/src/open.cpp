@@ -381,11 +381,11 @@ void LsmStorage::recover_wals(const std::vector<NewMemtableRecord>& live_memtabl
   // @lesson w2d6 LsmStorage::recover_wals: first, before anything is written, a live memtable
   //   recorded with a WAL whose id is not in `wal_ids_on_disk` is Corruption naming wal_path(id)
   //   (the record promised it); then for every live memtable recorded with a WAL, oldest first:
-  //   Wal::recover() it into a MemTable of its id, report it in recovery_report_.replayed_wals,
-  //   and if the memtable holds data write_sstable() it and place it with add_flushed_sstable()
-  //   (and into sstables) in a copy of state_; install the copy as state_ and note the time spent
-  //   in wal_replay_seconds; a live memtable without a WAL is skipped (its writes were never
-  //   logged)
+  //   Wal::recover() it (with options_.wal_recovery) into a MemTable of its id and report it in
+  //   recovery_report_.replayed_wals; only once all are read, write_sstable() each that holds
+  //   data and place it with add_flushed_sstable() (and into sstables) in a copy of state_;
+  //   install the copy as state_ and note the time spent in wal_replay_seconds; a live memtable
+  //   without a WAL is skipped (its writes were never logged)
   const auto started = std::chrono::steady_clock::now();
   const std::set<std::size_t> on_disk(wal_ids_on_disk.begin(), wal_ids_on_disk.end());
   // All of them before any replay: an open that refuses the directory must leave it as it was,
@@ -396,22 +396,29 @@ void LsmStorage::recover_wals(const std::vector<NewMemtableRecord>& live_memtabl
                        "the manifest records this WAL, but it is not in the directory");
     }
   }
-  auto next = std::make_shared<LsmState>(*state_);
+  // Every WAL is read before any SST is written: a damaged one refuses the open without leaving
+  // behind SSTs that no record names (a later open could not write them again).
+  std::vector<std::unique_ptr<MemTable>> replayed;
   for (const NewMemtableRecord& live : live_memtables) {
     if (!live.wal) {
       continue;
     }
-    MemTable memtable(live.id);
+    auto memtable = std::make_unique<MemTable>(live.id);
     const WalReadResult read = Wal::recover(
         wal_path(live.id), live.id, *fs_,
-        [&](std::string_view key, std::string_view value) { memtable.put(key, value); });
+        [&](std::string_view key, std::string_view value) { memtable->put(key, value); },
+        options_.wal_recovery);
     recovery_report_.replayed_wals.push_back(
         ReplayedWal{live.id, read.records, read.valid_size, read.torn_tail_offset});
-    if (!memtable.is_empty()) {
+    replayed.push_back(std::move(memtable));
+  }
+  auto next = std::make_shared<LsmState>(*state_);
+  for (const std::unique_ptr<MemTable>& memtable : replayed) {
+    if (!memtable->is_empty()) {
       // Oldest first, each in front of the one before: L0 ends up newest first.
-      std::shared_ptr<SsTable> table = write_sstable(memtable);
-      add_flushed_sstable(*next, live.id);
-      next->sstables.emplace(live.id, std::move(table));
+      std::shared_ptr<SsTable> table = write_sstable(*memtable);
+      add_flushed_sstable(*next, memtable->id());
+      next->sstables.emplace(memtable->id(), std::move(table));
     }
   }
   state_ = std::move(next);

@@ -29,6 +29,16 @@ inline void put_u64(std::string& out, std::uint64_t value) {
   put_u32(out, static_cast<std::uint32_t>(value >> 32));
 }
 
+/// `value` as 0x followed by eight hex digits, for messages about checksums.
+inline std::string hex32(std::uint32_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text = "0x";
+  for (int shift = 28; shift >= 0; shift -= 4) {
+    text.push_back(kDigits[(value >> shift) & 0xF]);
+  }
+  return text;
+}
+
 /// Reads integers and byte strings from `bytes` in order. Reading past the end throws
 /// Corruption naming `file` and the offset in the file (`file_offset` is where `bytes` start).
 class ByteReader {

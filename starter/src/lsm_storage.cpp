@@ -33,13 +33,22 @@ std::shared_ptr<const LsmState> LsmStorage::state() const {
 
 void LsmStorage::put(std::string_view key, std::string_view value) {
   // TODO(w1d1): reject a bad key or value with InvalidArgument before touching anything, then
-  //   write()
+  //   write() it as a batch of one
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::put");
 }
 
 void LsmStorage::del(std::string_view key) {
-  // TODO(w1d1): reject a key over kMaxKeySize, then write() a tombstone (an empty value)
+  // TODO(w1d1): reject a key over kMaxKeySize, then write() a tombstone (an empty value) as a batch
+  //   of one
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::del");
+}
+
+void LsmStorage::write_batch(std::span<const WriteOp> batch) {
+  // TODO(w2d7): check every write first (a key over kMaxKeySize, a value over kMaxValueSize, and
+  //   the batch's encoded size (kWalBatchOverhead, plus kWalRecordOverhead and the bytes of each
+  //   write) over kMaxWalBatchBytes are InvalidArgument), then write() them all at once; an empty
+  //   batch writes nothing
+  throw ::mini_lsm::NotImplemented("w2d7", "LsmStorage::write_batch");
 }
 
 std::optional<std::string> LsmStorage::get(std::string_view key) const {
@@ -54,21 +63,24 @@ FusedIterator LsmStorage::scan(const Bound& lower, const Bound& upper) const {
   throw ::mini_lsm::NotImplemented("w1d2", "LsmStorage::scan");
 }
 
-void LsmStorage::write(std::string_view key, std::string_view value) {
+void LsmStorage::write(std::span<const WriteOp> batch) {
   // From week 1 day 6, a writer first waits here while flushes fall behind (the write stall).
   // Week 2 day 6: with a WAL, the write goes through the writer queue into the WAL first.
   const std::shared_ptr<MemTable> memtable =
-      options_.enable_wal ? write_through_wal(key, value) : write_to_current_memtable(key, value);
-  sync_point::reach(sync_point::kAfterMemtableWrite, key);
-  // Outside any lock: freezing takes its own.
+      options_.enable_wal ? write_through_wal(batch) : write_to_current_memtable(batch);
+  for (const WriteOp& write_op : batch) {
+    sync_point::reach(sync_point::kAfterMemtableWrite, write_op.key);
+  }
+  // Outside any lock: freezing takes its own. A batch is never split: it went into one memtable,
+  // which may end up above its target size.
   if (is_full(*memtable)) {
     freeze_if_still_current(memtable);
   }
 }
 
-std::shared_ptr<MemTable> LsmStorage::write_to_current_memtable(std::string_view key,
-                                                                std::string_view value) {
-  // TODO(w1d1): put into the current memtable (writable() of state()->memtable) and return it
+std::shared_ptr<MemTable> LsmStorage::write_to_current_memtable(std::span<const WriteOp> batch) {
+  // TODO(w1d1): put every write of the batch (one, for put() and del()) into the current memtable
+  //   (writable() of state()->memtable) and return it
   throw ::mini_lsm::NotImplemented("w1d1", "LsmStorage::write_to_current_memtable");
 }
 

@@ -174,11 +174,12 @@ void LsmStorage::recover_wals(const std::vector<NewMemtableRecord>& live_memtabl
                               const std::vector<std::size_t>& wal_ids_on_disk) {
   // TODO(w2d6): first, before anything is written, a live memtable recorded with a WAL whose id is
   //   not in `wal_ids_on_disk` is Corruption naming wal_path(id) (the record promised it); then for
-  //   every live memtable recorded with a WAL, oldest first: Wal::recover() it into a MemTable of
-  //   its id, report it in recovery_report_.replayed_wals, and if the memtable holds data
-  //   write_sstable() it and place it with add_flushed_sstable() (and into sstables) in a copy of
-  //   state_; install the copy as state_ and note the time spent in wal_replay_seconds; a live
-  //   memtable without a WAL is skipped (its writes were never logged)
+  //   every live memtable recorded with a WAL, oldest first: Wal::recover() it (with
+  //   options_.wal_recovery) into a MemTable of its id and report it in
+  //   recovery_report_.replayed_wals; only once all are read, write_sstable() each that holds data
+  //   and place it with add_flushed_sstable() (and into sstables) in a copy of state_; install the
+  //   copy as state_ and note the time spent in wal_replay_seconds; a live memtable without a WAL
+  //   is skipped (its writes were never logged)
   throw ::mini_lsm::NotImplemented("w2d6", "LsmStorage::recover_wals");
 }
 

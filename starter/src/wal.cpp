@@ -7,6 +7,7 @@
 #include "coding.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/options.hpp"
+#include "mini_lsm/record_frame.hpp"
 
 namespace mini_lsm {
 
@@ -16,20 +17,28 @@ void encode_wal_record(std::string& out, std::string_view key, std::string_view 
   throw ::mini_lsm::NotImplemented("w2d6", "encode_wal_record");
 }
 
+void encode_wal_batch(std::string& out, std::span<const WriteOp> batch) {
+  // TODO(w2d7): the number of writes (u32), then encode_wal_record() of each
+  throw ::mini_lsm::NotImplemented("w2d7", "encode_wal_batch");
+}
+
 namespace {
 
 // Checks the header of the WAL held in `bytes` (provided): Corruption naming the offset of the
 // first field that is wrong.
-void check_wal_header(std::string_view bytes, const std::string& file,
-                      std::optional<std::size_t> expected_id) {
+// Returns the format version.
+std::uint32_t check_wal_header(std::string_view bytes, const std::string& file,
+                               std::optional<std::size_t> expected_id) {
   ByteReader header(bytes, file, 0);
   if (bytes.size() < kWalHeaderSize || header.u32() != kWalMagic) {
     throw Corruption(file, 0, "not a WAL (it does not start with the WAL magic number)");
   }
-  if (const std::uint32_t version = header.u32(); version != kWalFormatVersion) {
+  const std::uint32_t version = header.u32();
+  if (version != kWalFormatVersion && version != kWalChecksummedFormatVersion) {
     throw Corruption(file, 4,
                      "a WAL of format version " + std::to_string(version) +
-                         ", but this engine reads version " + std::to_string(kWalFormatVersion));
+                         ", but this engine reads versions " + std::to_string(kWalFormatVersion) +
+                         " and " + std::to_string(kWalChecksummedFormatVersion));
   }
   if (const std::uint64_t id = header.u64(); expected_id && id != *expected_id) {
     throw Corruption(file, 8,
@@ -37,6 +46,39 @@ void check_wal_header(std::string_view bytes, const std::string& file,
                          ", not of memtable " + std::to_string(*expected_id) +
                          " (a WAL copied under another name?)");
   }
+  return version;
+}
+
+using EachWalRecord = std::function<void(const WalRecordView&)>;
+
+// Version 1: records one after the other, no checksums.
+void read_plain_wal_records(std::string_view all, const std::string& file, WalReadResult& result,
+                            const EachWalRecord& each) {
+  // TODO(w2d6): after the header (kWalHeaderSize bytes, checked by read_wal), read records until
+  //   the end: key_len (u16), key, value_len (u32), value; call `each` with the record's offset,
+  //   key and value, and count it (one batch per record); a record the file ends inside is the torn
+  //   tail (torn_tail_offset: where it begins); a value_len over kMaxValueSize is Corruption at the
+  //   record's offset; valid_size is where the last whole record ends
+  throw ::mini_lsm::NotImplemented("w2d6", "read_plain_wal_records");
+}
+
+// Decodes the payload of a version-2 frame, whose checksum matched, into its records.
+std::vector<WalRecordView> decode_wal_batch(const FrameView& frame, const std::string& file) {
+  // TODO(w2d7): read the count (u32) and that many records (key_len u16, key, value_len u32, value)
+  //   from the payload with a ByteReader (file offset: after the frame header); a count of 0, a
+  //   value over kMaxValueSize or bytes left over are Corruption (the checksum matched, so the
+  //   writer wrote them); each view's offset is the frame's
+  throw ::mini_lsm::NotImplemented("w2d7", "decode_wal_batch");
+}
+
+// Version 2: checksummed frames, one per batch.
+void read_checksummed_wal_records(std::string_view all, const std::string& file, std::uint64_t id,
+                                  WalReadResult& result, const EachWalRecord& each) {
+  // TODO(w2d7): read_frames() from kWalHeaderSize with the WAL's id as the salt and lengths from
+  //   kWalBatchOverhead + kWalRecordOverhead to kMaxWalBatchBytes; decode each frame's batch whole
+  //   BEFORE calling `each` for its records; count records and batches, and copy the torn tail and
+  //   valid_size into `result`
+  throw ::mini_lsm::NotImplemented("w2d7", "read_checksummed_wal_records");
 }
 
 }  // namespace
@@ -49,15 +91,17 @@ WalReadResult read_wal(const std::filesystem::path& path, FileSystem& fs,
     const std::unique_ptr<RandomAccessFile> input = fs.open_for_read(path);
     return input->read(0, input->size());
   }();
-  check_wal_header(bytes, file, expected_id);
   WalReadResult result;
   result.file_size = bytes.size();
-  // TODO(w2d6): after the header (kWalHeaderSize bytes, checked above), read records until the end:
-  //   key_len (u16), key, value_len (u32), value; call `each` with the record's offset, key and
-  //   value, and count it; a record the file ends inside is the torn tail (torn_tail_offset: where
-  //   it begins); a value_len over kMaxValueSize is Corruption at the record's offset; valid_size
-  //   is where the last whole record ends
-  throw ::mini_lsm::NotImplemented("w2d6", "read_wal");
+  result.format_version = check_wal_header(bytes, file, expected_id);
+  if (result.format_version == kWalFormatVersion) {
+    read_plain_wal_records(bytes, file, result, each);
+  } else {
+    // The header was checked: the id is at offset 8.
+    const std::uint64_t id = ByteReader(std::string_view(bytes).substr(8), file, 8).u64();
+    read_checksummed_wal_records(bytes, file, id, result, each);
+  }
+  return result;
 }
 
 void WalMetrics::add_bytes(std::uint64_t bytes) {
@@ -106,17 +150,28 @@ Wal::Wal(PrivateKey /*only create()*/, std::filesystem::path path, std::size_t i
       file_(std::move(file)),
       metrics_(metrics ? std::move(metrics) : std::make_shared<WalMetrics>()) {}
 
+namespace {
+
+// The version this engine writes: the records' layout changes with checksums (week 2 day 7).
+std::uint32_t written_wal_format_version() {
+  // TODO(w2d6): kWalFormatVersion
+  throw ::mini_lsm::NotImplemented("w2d6", "written_wal_format_version");
+}
+
+}  // namespace
+
 std::unique_ptr<Wal> Wal::create(const std::filesystem::path& path, std::size_t id, FileSystem& fs,
                                  std::shared_ptr<WalMetrics> metrics) {
-  // TODO(w2d6): create the file, append the header (kWalMagic, kWalFormatVersion, the id as u64),
-  //   fsync it, then fsync its directory (path.parent_path()): a record may name the WAL only once
-  //   both are durable
+  // TODO(w2d6): create the file, append the header (kWalMagic, written_wal_format_version(), the id
+  //   as u64), fsync it, then fsync its directory (path.parent_path()): a record may name the WAL
+  //   only once both are durable
   throw ::mini_lsm::NotImplemented("w2d6", "Wal::create");
 }
 
 WalReadResult Wal::recover(
     const std::filesystem::path& path, std::size_t id, FileSystem& fs,
-    const std::function<void(std::string_view key, std::string_view value)>& each) {
+    const std::function<void(std::string_view key, std::string_view value)>& each,
+    WalRecoveryMode mode) {
   // TODO(w2d6): read_wal() with the expected id, passing each record's key and value to `each`; if
   //   there is a torn tail, truncate the file to valid_size and fsync it (open_for_append() then
   //   sync()) before returning
@@ -124,9 +179,23 @@ WalReadResult Wal::recover(
 }
 
 void Wal::put(std::string_view key, std::string_view value) {
-  // TODO(w2d6): under mutex_, throw_if_failed(), then encode_wal_record() into buffer_ and count
-  //   its bytes in put_bytes_ and metrics_; once buffer_ holds kWalBufferSize bytes, write_buffer()
+  // TODO(w2d6): under mutex_, throw_if_failed(), then encode_wal_record() into buffer_ and
+  //   account_put() its bytes
   throw ::mini_lsm::NotImplemented("w2d6", "Wal::put");
+}
+
+void Wal::put_batch(std::span<const WriteOp> batch) {
+  // TODO(w2d7): under mutex_, throw_if_failed(), then append_frame() of encode_wal_batch() into
+  //   buffer_ with the WAL's id as the salt, and account_put() its bytes
+  throw ::mini_lsm::NotImplemented("w2d7", "Wal::put_batch");
+}
+
+void Wal::account_put(std::size_t bytes) {
+  put_bytes_ += bytes;
+  metrics_->add_bytes(bytes);
+  if (buffer_.size() >= kWalBufferSize) {
+    write_buffer();
+  }
 }
 
 void Wal::sync() {

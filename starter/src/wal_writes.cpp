@@ -1,5 +1,6 @@
 // Writing through the write-ahead log (week 2 day 6): the writer queue and group commit, sync(),
 // the periodic syncer, and close() with a WAL.
+#include <span>
 #include <utility>
 
 #include "mini_lsm/error.hpp"
@@ -8,14 +9,23 @@
 
 namespace mini_lsm {
 
+namespace {
+
+// Appends the writes of one put, del or batch to the WAL.
+void append_to_wal(Wal& wal, std::span<const WriteOp> batch) {
+  // TODO(w2d6): Wal::put() every write of the batch (day 6 writes one at a time)
+  throw ::mini_lsm::NotImplemented("w2d6", "append_to_wal");
+}
+
+}  // namespace
+
 std::shared_ptr<MemTable> LsmStorage::create_memtable_with_wal(std::size_t id) {
   // TODO(w2d6): Wal::create() at wal_path(id) (with wal_metrics_), and only once it is durable
   //   record NewMemtableRecord{id, true}; return a MemTable owning the WAL
   throw ::mini_lsm::NotImplemented("w2d6", "LsmStorage::create_memtable_with_wal");
 }
 
-std::shared_ptr<MemTable> LsmStorage::write_through_wal(std::string_view key,
-                                                        std::string_view value) {
+std::shared_ptr<MemTable> LsmStorage::write_through_wal(std::span<const WriteOp> batch) {
   // TODO(w2d6): queue a PendingWrite under writer_queue_mutex_ and wait on its `turn` until it is
   //   done (then rethrow its error or return its memtable) or at the front; the front writer leads:
   //   it takes the writes from the front while their records stay within kMaxCommitGroupBytes (at
@@ -25,8 +35,8 @@ std::shared_ptr<MemTable> LsmStorage::write_through_wal(std::string_view key,
 }
 
 std::shared_ptr<MemTable> LsmStorage::commit_group(const std::vector<PendingWrite*>& group) {
-  // TODO(w2d6): hold write_mutex_ shared (a freeze waits for the group) and refuse if closed_; put
-  //   every write into the current memtable's WAL, sync() it when options_.wal_sync is kAlways (a
+  // TODO(w2d6): hold write_mutex_ shared (a freeze waits for the group) and refuse if closed_;
+  //   append_to_wal() every write of the group, sync() the WAL when options_.wal_sync is kAlways (a
   //   failure there becomes the background error), count the group in wal_metrics_, then put the
   //   writes into the memtable in the same order
   throw ::mini_lsm::NotImplemented("w2d6", "LsmStorage::commit_group");

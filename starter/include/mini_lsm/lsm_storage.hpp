@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@
 #include "mini_lsm/options.hpp"
 #include "mini_lsm/table.hpp"
 #include "mini_lsm/wal.hpp"
+#include "mini_lsm/write_op.hpp"
 
 namespace mini_lsm {
 
@@ -121,6 +123,14 @@ class LsmStorage {
   /// Deletes `key` by writing a tombstone. Throws InvalidArgument for a key over kMaxKeySize;
   /// stalls and throws a background error as put() does.
   void del(std::string_view key);
+  /// Week 2 day 7: applies every write of `batch` (puts and deletes, in order) atomically: with a
+  /// WAL the batch is one record, so after any crash open() finds all of it or none of it; and
+  /// it lands in one memtable (a freeze waits for it). Readers may see part of a batch while it is
+  /// being applied (there are no sequence numbers to hide it behind). Every write
+  /// is checked first (InvalidArgument for a key over kMaxKeySize, a value over kMaxValueSize,
+  /// or a batch whose record would pass kMaxWalBatchBytes), and a rejected batch writes nothing.
+  /// An empty batch does nothing. Stalls and throws a background error as put() does.
+  void write_batch(std::span<const WriteOp> batch);
   /// The value of `key`, or std::nullopt when it was never written or was deleted.
   std::optional<std::string> get(std::string_view key) const;
 
@@ -189,8 +199,8 @@ class LsmStorage {
  private:
   // A write waiting in the writer queue (week 2 day 6). Lives on its writer's stack.
   struct PendingWrite {
-    std::string_view key;
-    std::string_view value;
+    // One write, or a batch (week 2 day 7): committed together, in order.
+    std::span<const WriteOp> batch;
     // Guarded by writer_queue_mutex_: set by the leader that committed it, with its outcome.
     bool done = false;
     std::exception_ptr error;
@@ -202,18 +212,18 @@ class LsmStorage {
   // so that the writers at the front are not held up by an ever-growing group.
   static constexpr std::size_t kMaxCommitGroupBytes = std::size_t{1} << 20;
 
-  // Writes a value or a tombstone: waits for room, puts it into the current memtable (through
-  // the WAL when there is one), and freezes that memtable once it is full.
-  void write(std::string_view key, std::string_view value);
+  // Writes values and tombstones (one, or a batch): waits for room, puts them into the current
+  // memtable (through the WAL when there is one), and freezes that memtable once it is full.
+  void write(std::span<const WriteOp> batch);
   // With a WAL (week 2 day 6): queues the write; the writer at the front of the queue becomes
   // the leader and commits the writes queued behind it together (group commit) with
   // commit_group(), then wakes them. Returns the memtable the write went into.
-  std::shared_ptr<MemTable> write_through_wal(std::string_view key, std::string_view value);
+  std::shared_ptr<MemTable> write_through_wal(std::span<const WriteOp> batch);
   // Appends every write of `group` to the current memtable's WAL, fsyncs it when the sync mode
   // is kAlways, then puts the writes into the memtable in the same order. Returns that memtable.
   std::shared_ptr<MemTable> commit_group(const std::vector<PendingWrite*>& group);
-  // Puts the entry into the current memtable and returns that memtable.
-  std::shared_ptr<MemTable> write_to_current_memtable(std::string_view key, std::string_view value);
+  // Puts the writes into the current memtable, in order, and returns that memtable.
+  std::shared_ptr<MemTable> write_to_current_memtable(std::span<const WriteOp> batch);
   // True once `memtable` holds enough bytes to be frozen.
   bool is_full(const MemTable& memtable) const;
   // Freezes `memtable` if it is still the current one; called once it passed the target size.

@@ -89,6 +89,18 @@ enum class WalSyncMode {
   kPeriodic,
 };
 
+/// What open() does with a WAL whose end is not a whole record (week 2 day 7), as RocksDB's
+/// WALRecoveryMode. Damage before the end (a bad record with a whole one after it) is always
+/// Corruption: cutting it away would drop writes that were acknowledged.
+enum class WalRecoveryMode {
+  /// A torn tail is what a crash in the middle of an append leaves (a cut record, zeros, garbage):
+  /// it was never acknowledged as durable, so it is cut off and reported.
+  kTolerateTornTail,
+  /// Any bytes that are not whole records are Corruption, and nothing is changed on disk: for
+  /// those who would rather stop than lose the last unsynced writes silently.
+  kAbsoluteConsistency,
+};
+
 struct LsmOptions {
   /// A memtable is frozen once it holds at least this many bytes of keys and values, so an SST
   /// flushed from it (week 1 day 6) has about this size.
@@ -117,6 +129,8 @@ struct LsmOptions {
   bool enable_wal = false;
   /// When WAL writes are fsynced (week 2 day 6).
   WalSyncMode wal_sync = WalSyncMode::kManual;
+  /// What open() does with a torn WAL tail (week 2 day 7).
+  WalRecoveryMode wal_recovery = WalRecoveryMode::kTolerateTornTail;
   /// The period of WalSyncMode::kPeriodic.
   std::chrono::milliseconds wal_sync_interval{100};
   /// The clock the periodic syncer reads to decide that an interval has passed; null means
