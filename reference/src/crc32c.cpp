@@ -4,6 +4,8 @@
 #include <array>
 #include <cstddef>
 
+#include "mini_lsm/error.hpp"  // NotImplemented: crc32c_extend is a stub before w2d7
+
 namespace mini_lsm {
 
 namespace {
