@@ -218,8 +218,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "wal-dump of a version-2 WAL with a bit flipped in its last frame reports a torn tail: "
-    "nothing whole follows it, exit 1",
+    "wal-dump of a version-2 WAL with a bit flipped in its last frame reports a torn tail, "
+    "since nothing whole follows it, exit 1",
     "[w2d7][wal-dump]") {
   DumpFixture fixture;
   const std::filesystem::path wal = fixture.write_example();
@@ -236,8 +236,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "wal-dump of a version-2 WAL with a whole frame spliced in from another WAL reports it: "
-    "the salt makes its checksum fail",
+    "wal-dump of a version-2 WAL with a whole frame spliced in from another WAL reports it, "
+    "since the salt makes its checksum fail",
     "[w2d7][wal-dump]") {
   DumpFixture fixture;
   const std::filesystem::path wal7 = fixture.write_example(7);
