@@ -7,16 +7,21 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "harness/catch.hpp"
+#include "harness/fault_injection_fs.hpp"
 #include "harness/run_tool.hpp"
 #include "harness/temp_dir.hpp"
+#include "mini_lsm/error.hpp"
 #include "mini_lsm/file_system.hpp"
 #include "mini_lsm/wal.hpp"
 #include "mini_lsm/write_op.hpp"
@@ -299,4 +304,160 @@ TEST_CASE("wal-dump --help explains both format versions, exit 0", "[w2d7][wal-d
   // The tool is the same at every chapter: what fails without the chapter is the WAL it reads.
   const std::filesystem::path wal = fixture.write_example();
   CHECK(fixture.dump(wal).exit_code == 0);
+}
+
+// ---- Damaged WALs, seeded ----------------------------------------------------------------------
+
+namespace {
+
+// What read_wal() says of `bytes` (no expected id): the exit status wal-dump must give (0 clean, 1
+// torn tail, 2 corrupt), and the batches and records it reads before that.
+struct Verdict {
+  int exit_code = -1;
+  std::size_t batches = 0;
+  std::size_t records = 0;
+};
+
+// What read_wal() says of `bytes`, read from memory.
+Verdict verdict_of(const std::string& bytes) {
+  mini_lsm::testing::FaultInjectionFs fs;
+  fs.create_directories("/db");
+  fs.write_file("/db/damaged", bytes);
+  Verdict verdict;
+  try {
+    const mini_lsm::WalReadResult result = mini_lsm::read_wal(
+        "/db/damaged", fs, std::nullopt, [&](const mini_lsm::WalRecordView& record) {
+          ++verdict.records;
+          verdict.batches += record.index_in_batch == 0 ? 1 : 0;
+        });
+    verdict.exit_code = result.torn_tail_offset ? 1 : 0;
+  } catch (const mini_lsm::Corruption&) {
+    verdict.exit_code = 2;
+  }
+  return verdict;
+}
+
+// The bytes of the WAL `id` that the engine's Wal writes for `batches`, in memory (no fsync).
+std::string wal_bytes(std::uint64_t id, const std::vector<std::vector<WriteOp>>& batches) {
+  mini_lsm::testing::FaultInjectionFs fs;
+  fs.create_directories("/db");
+  {
+    const std::unique_ptr<Wal> log = Wal::create("/db/wal", id, fs);
+    for (const std::vector<WriteOp>& batch : batches) {
+      log->put_batch(batch);
+    }
+    log->sync();
+  }
+  const std::unique_ptr<mini_lsm::RandomAccessFile> file = fs.open_for_read("/db/wal");
+  return file->read(0, file->size());
+}
+
+// A version-2 WAL of a few seeded batches, written by the engine's Wal, then damaged: bytes
+// changed, cut off, zeros or garbage appended, or a frame of another WAL spliced in.
+std::string damaged_wal(std::uint64_t seed) {
+  std::mt19937_64 random(seed);
+  const auto random_bytes = [&](std::size_t size) {
+    std::string bytes(size, '\0');
+    for (char& c : bytes) {
+      c = static_cast<char>(random() & 0xff);
+    }
+    return bytes;
+  };
+  std::deque<std::string> keys_and_values;  // the batches' views point in here: push_back moves
+                                            // no element of a deque
+  std::vector<std::vector<WriteOp>> batches(1 + random() % 4);
+  for (std::vector<WriteOp>& batch : batches) {
+    for (std::uint64_t write = 1 + random() % 3; write > 0; --write) {
+      keys_and_values.push_back(random_bytes(random() % 6));
+      keys_and_values.push_back(random_bytes(random() % 20));
+      batch.push_back(
+          WriteOp::put(keys_and_values[keys_and_values.size() - 2], keys_and_values.back()));
+    }
+  }
+  const std::uint64_t id = seed % 2 == 0 ? 7 : 8;
+  std::string bytes = wal_bytes(id, batches);
+  switch (seed % 4) {
+    case 0:  // bytes changed anywhere after the header
+      for (std::uint64_t flips = 1 + random() % 3; flips > 0; --flips) {
+        const std::size_t at = 16 + random() % (bytes.size() - 16);
+        bytes[at] = static_cast<char>(bytes[at] ^ (1 + random() % 255));
+      }
+      break;
+    case 1:  // cut off
+      bytes.resize(16 + random() % (bytes.size() - 16));
+      break;
+    case 2:  // zeros or garbage appended
+      bytes += random() % 2 == 0 ? std::string(1 + random() % 40, '\0') : random_bytes(40);
+      break;
+    default: {  // a frame of the WAL with the other id, spliced in first or last
+      const std::vector<WriteOp> spliced = {WriteOp::put("spliced", "in")};
+      const std::string frame = wal_bytes(id == 7 ? 8 : 7, {spliced}).substr(16);
+      bytes.insert(random() % 2 == 0 ? 16 : bytes.size(), frame);
+    }
+  }
+  return bytes;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t found = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++found;
+  }
+  return found;
+}
+
+// wal-dump on the damaged WALs of seeds [first, first + count): it never crashes, and says what
+// read_wal() says (exit status, a line per batch and per write read, the last line).
+void check_damaged(std::uint64_t first, std::uint64_t count_of_seeds) {
+  TempDir dir;
+  std::vector<std::filesystem::path> files;
+  std::vector<Verdict> verdicts;
+  for (std::uint64_t seed = first; seed < first + count_of_seeds; ++seed) {
+    const std::string bytes = damaged_wal(seed);
+    files.push_back(dir.path() / ("damaged-" + std::to_string(seed)));
+    DumpFixture::write(files.back(), bytes);
+    verdicts.push_back(verdict_of(bytes));
+  }
+  // One shell runs every dump: each one's output goes to FILE.out, its exit status to the
+  // shell's output, one a line.
+  std::string script = "for f in";
+  for (const std::filesystem::path& file : files) {
+    script += " " + mini_lsm::testing::shell_quote(file.string());
+  }
+  script += "; do " + mini_lsm::testing::shell_quote(MINI_LSM_WAL_DUMP) +
+            " \"$f\" > \"$f.out\" 2> \"$f.err\"; echo $?; done";
+  const ToolResult ran = run_tool("sh", {"-c", script}, dir.path() / "stderr");
+  REQUIRE(count(ran.out, "\n") == files.size());
+  std::size_t line_start = 0;
+  const std::string last_words[] = {"\nclean: ", "\ntorn tail at offset ", "\ncorrupt at offset "};
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    INFO("seed " << first + i);
+    const std::size_t line_end = ran.out.find('\n', line_start);
+    const int exit_code = std::stoi(ran.out.substr(line_start, line_end - line_start));
+    line_start = line_end + 1;
+    const Verdict& verdict = verdicts[i];
+    REQUIRE(verdict.exit_code >= 0);
+    CHECK(exit_code == verdict.exit_code);
+    const std::string out = DumpFixture::bytes(files[i].string() + ".out");
+    CHECK(count(out, "\nbatch at ") == verdict.batches);
+    CHECK(count(out, "\n  write ") == verdict.records);
+    CHECK(out.find(last_words[verdict.exit_code]) != std::string::npos);
+    CHECK(DumpFixture::bytes(files[i].string() + ".err").empty());
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "wal-dump on 50 seeded damaged version-2 WALs (seeds 0-49) never crashes and says what "
+    "read_wal says, batch by batch",
+    "[w2d7][wal-dump][hostile]") {
+  check_damaged(0, 50);
+}
+
+TEST_CASE(
+    "wal-dump on 50 seeded damaged version-2 WALs (seeds 50-99) never crashes and says what "
+    "read_wal says, batch by batch",
+    "[w2d7][wal-dump][hostile]") {
+  check_damaged(50, 50);
 }
