@@ -14,6 +14,8 @@ std::uint32_t read_u32_at(std::string_view bytes, std::size_t at) {
   return reader.u32();
 }
 
+}  // namespace
+
 std::uint32_t frame_checksum(std::uint64_t salt, std::string_view payload) {
   // TODO(w2d7): crc32c() of the salt (u64) and the payload's length (u32), then crc32c_extend()
   //   over the payload
