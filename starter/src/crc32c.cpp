@@ -4,7 +4,7 @@
 #include <array>
 #include <cstddef>
 
-#include "mini_lsm/error.hpp"  // NotImplemented: crc32c_extend is a stub before w2d7
+#include "mini_lsm/error.hpp"
 
 namespace mini_lsm {
 
@@ -34,10 +34,6 @@ constexpr Crc32cTables make_crc32c_tables() {
 }
 
 constexpr Crc32cTables kTables = make_crc32c_tables();
-
-std::uint32_t byte_at(std::string_view data, std::size_t index) {
-  return static_cast<unsigned char>(data[index]);
-}
 
 }  // namespace
 
