@@ -4,6 +4,8 @@
 #include <array>
 #include <cstddef>
 
+#include "mini_lsm/error.hpp"
+
 namespace mini_lsm {
 
 namespace {
