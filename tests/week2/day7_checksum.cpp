@@ -476,6 +476,13 @@ TEST_CASE("read_frames of seeded random damage finds exactly the whole frames be
   // whole frame needs a 32-bit checksum to match by chance; with these seeds none does.)
   std::mt19937 random(424242);
   const auto below = [&](std::size_t bound) { return static_cast<std::size_t>(random() % bound); };
+  const auto random_bytes = [&](std::size_t size) {
+    std::string bytes(size, '\0');
+    for (char& byte : bytes) {
+      byte = static_cast<char>(random() & 0xff);
+    }
+    return bytes;
+  };
   const std::string head(16, 'H');
   for (int test = 0; test < 2000; ++test) {
     std::string bytes = head;
@@ -483,7 +490,7 @@ TEST_CASE("read_frames of seeded random damage finds exactly the whole frames be
     std::vector<std::size_t> ends;
     const std::size_t count = 1 + below(6);
     for (std::size_t index = 0; index < count; ++index) {
-      const std::string payload = seeded_bytes(1 + below(40), static_cast<std::uint32_t>(random()));
+      const std::string payload = random_bytes(1 + below(40));
       written.push_back(SeenFrame{bytes.size(), frame_checksum(kSalt, payload), payload});
       bytes += frame(payload);
       ends.push_back(bytes.size());
@@ -499,7 +506,7 @@ TEST_CASE("read_frames of seeded random damage finds exactly the whole frames be
       case 1: {  // up to eight bytes overwritten with random ones
         const std::size_t at = head.size() + below(bytes.size() - head.size());
         const std::size_t length = std::min<std::size_t>(1 + below(8), bytes.size() - at);
-        bytes.replace(at, length, seeded_bytes(length, static_cast<std::uint32_t>(random())));
+        bytes.replace(at, length, random_bytes(length));
         break;
       }
       case 2: {  // a zeroed range
@@ -511,7 +518,7 @@ TEST_CASE("read_frames of seeded random damage finds exactly the whole frames be
         bytes.resize(head.size() + below(bytes.size() - head.size() + 1));
         break;
       case 4:  // random garbage appended
-        bytes += seeded_bytes(1 + below(40), static_cast<std::uint32_t>(random()));
+        bytes += random_bytes(1 + below(40));
         break;
       case 5:  // zeros appended
         bytes.append(1 + below(100), '\0');
