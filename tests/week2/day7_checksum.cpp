@@ -6,15 +6,15 @@
 // frame stops being whole apart: a torn tail (nothing whole after it: a crash cut the last
 // append) and damage (a whole frame after it: the bytes changed after they were written).
 //
-// What the references test, and what these tests add. LevelDB's db/log_test.cc checks its own
-// crc32c through a few fixed strings, and its reader with one damaged record at a time (a bad
+// What the references test, and what these tests add. LevelDB's util/crc32c_test.cc checks the
+// RFC 3720 vectors and one Extend() split; its db/log_test.cc damages one record at a time (a bad
 // checksum, a bad length, a bad record type, a truncated last record), each at one offset, and
 // reads a zero header as padding to skip. RocksDB's db/log_test.cc adds recyclable records that
-// carry the log number, parameterised over a few offsets. Here: the RFC 3720 vectors, every split
-// of a buffer for crc32c_extend(), every length against a bit-at-a-time CRC, golden frame bytes,
-// each part of what the checksum covers, every kind of bad frame both as a torn tail and as
-// damage with its exact offset and words, the length bounds on both sides, and a seeded fuzz loop
-// whose every case has one exact expected answer.
+// carry the log number, over a few offsets. Here: the RFC 3720 vectors, crc32c_extend() over
+// every split of a buffer, every length against a bit-at-a-time CRC, golden frame bytes, each
+// part of what the checksum covers, every kind of bad frame both as a torn tail and as damage
+// with its exact offset and words, the length bounds on both sides, and a seeded fuzz loop whose
+// every case has one exact expected answer.
 
 #include <algorithm>
 #include <cstddef>
