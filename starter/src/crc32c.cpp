@@ -35,10 +35,6 @@ constexpr Crc32cTables make_crc32c_tables() {
 
 constexpr Crc32cTables kTables = make_crc32c_tables();
 
-std::uint32_t byte_at(std::string_view data, std::size_t index) {
-  return static_cast<unsigned char>(data[index]);
-}
-
 }  // namespace
 
 std::uint32_t crc32c(std::string_view data) {
