@@ -17,7 +17,6 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,7 +27,6 @@
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/manifest.hpp"
-#include "mini_lsm/record_frame.hpp"
 
 using mini_lsm::CompactionRecord;
 using mini_lsm::CompactionStrategy;
@@ -329,11 +327,7 @@ TEST_CASE(
         CHECK(mentions(detail, "version " + std::to_string(u32_at(damaged, 4))));
         continue;
       }
-      const std::size_t record =
-          static_cast<std::size_t>(
-              std::upper_bound(std::begin(kOffsets), std::end(kOffsets), position) -
-              std::begin(kOffsets)) -
-          1;
+      const std::size_t record = whole_frames_before(position);  // the frame holding the byte
       if (record + 1 < kRecords) {
         // The records after it are whole: damage, reported where the damaged frame starts, and
         // naming where the whole record after it is.
