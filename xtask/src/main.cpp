@@ -348,9 +348,9 @@ int main(int argc, char** argv) {
   ci->footer(
       "Runs, keeping going after a failure: the xtask unit tests, the reference built with\n"
       "-Werror by g++ and clang++ and its suite, the suite under ASan+UBSan and TSan,\n"
-      "sync --check, the starter compiled with every test, verify-chapters, mutants (90% of\n"
-      "each chapter's caught), formatting and the book. Ends with a table and the line\n"
-      "`ci: N passed, M failed`.");
+      "sync --check, verify-chapters (whose checkpoint none, the starter, is built with\n"
+      "every test), crash-test, mutants (90% of each chapter's caught), formatting and the\n"
+      "book. Ends with a table and the line `ci: N passed, M failed`.");
   ci->callback([&] { action = xtask::ci; });
 
   try {
