@@ -45,13 +45,17 @@ std::vector<CiCheck> checks(const Repo& repo) {
   EngineBuild gcc = reference_build(repo, "ci/gcc");
   gcc.werror = true;
   gcc.cxx_compiler = "g++";
-  EngineBuild clang = reference_build(repo, "ci/clang");
-  clang.werror = true;
-  clang.cxx_compiler = "clang++";
-  // The same folders as ./x test --sanitize uses for the reference, so neither rebuilds the other.
-  EngineBuild asan = reference_build(repo, suite_build_name("reference", "address"));
+  // ASan+UBSan builds with clang++ and -Werror, so it is also the reference's clang++ build with
+  // every warning an error, and its suite run is the suite built by clang++: no separate clang++
+  // build is needed. (clang++ also compiles a sanitized file 1.5 to 1.7 times faster than g++.)
+  // Its own folder: ./x test --sanitize address builds with the default compiler.
+  EngineBuild asan = reference_build(repo, "ci/asan-clang");
   asan.sanitize = "address";
   asan.build_type = "Debug";  // file and line in a sanitizer's report
+  asan.werror = true;
+  asan.cxx_compiler = "clang++";
+  // The same folder as ./x test --sanitize thread uses for the reference, so neither rebuilds the
+  // other.
   EngineBuild tsan = reference_build(repo, suite_build_name("reference", "thread"));
   tsan.sanitize = "thread";
   tsan.build_type = "Debug";
@@ -67,9 +71,8 @@ std::vector<CiCheck> checks(const Repo& repo) {
       {"reference build -Werror (g++)",
        [&repo, gcc] { return build_and_test(repo, gcc, true, false); }},
       {"reference suite", [&repo, gcc] { return build_and_test(repo, gcc, false, true); }},
-      {"reference build -Werror (clang++)",
-       [&repo, clang] { return build_and_test(repo, clang, true, true); }},
-      {"asan+ubsan suite", [&repo, asan] { return build_and_test(repo, asan, false, true); }},
+      {"asan+ubsan suite, clang++ -Werror",
+       [&repo, asan] { return build_and_test(repo, asan, true, true); }},
       {"tsan suite", [&repo, tsan] { return build_and_test(repo, tsan, false, true); }},
       {"sync --check", [&repo] { return sync(repo, true, false) == kExitOk; }},
       // Also proves that starter/ compiles with every test: sync --check (above) proves starter/
