@@ -71,16 +71,32 @@ bool cache_matches(const std::map<std::string, std::string>& cache, const CMakeV
   });
 }
 
+bool compiler_changes(const std::map<std::string, std::string>& cache,
+                      const CMakeVariables& wanted) {
+  auto compiler = cache.find("CMAKE_CXX_COMPILER");
+  return compiler != cache.end() &&
+         std::any_of(wanted.begin(), wanted.end(), [&](const auto& variable) {
+           return variable.first == "CMAKE_CXX_COMPILER" && variable.second != compiler->second;
+         });
+}
+
 bool configure(const fs::path& source, const fs::path& build_dir, const CMakeVariables& variables,
                bool fresh) {
   fs::path cache_file = build_dir / "CMakeCache.txt";
   std::error_code ec;
-  if (fresh) {
+  bool other_compiler = false;
+  if (!fresh && fs::is_regular_file(cache_file, ec)) {
+    auto cache = parse_cmake_cache(read_file(cache_file));
+    if (cache_matches(cache, variables)) {
+      return true;
+    }
+    other_compiler = compiler_changes(cache, variables);
+  }
+  if (fresh || other_compiler) {
     fs::remove(cache_file, ec);
   }
-  if (fs::is_regular_file(cache_file, ec) &&
-      cache_matches(parse_cmake_cache(read_file(cache_file)), variables)) {
-    return true;
+  if (other_compiler) {
+    fs::remove_all(build_dir / "CMakeFiles", ec);  // where CMake remembers the compiler it found
   }
   std::vector<std::string> argv = {"cmake", "-S",   source.string(), "-B", build_dir.string(),
                                    "-G",    "Ninja"};

@@ -44,6 +44,12 @@ std::map<std::string, std::string> parse_cmake_cache(std::string_view text);
 /// An empty or OFF wanted value also matches a missing entry.
 bool cache_matches(const std::map<std::string, std::string>& cache, const CMakeVariables& wanted);
 
+/// True when `wanted` names a CMAKE_CXX_COMPILER other than the one `cache` was configured with.
+/// CMake cannot switch a folder to another compiler: it then deletes its cache, and with it every
+/// other -D variable of that same command line, so configure() starts such a folder afresh.
+bool compiler_changes(const std::map<std::string, std::string>& cache,
+                      const CMakeVariables& wanted);
+
 /// Configures `source` into `build_dir` with Ninja, unless its CMakeCache.txt already has these
 /// variables; `fresh` deletes the cache first. CMake's output is shown only when it fails.
 bool configure(const fs::path& source, const fs::path& build_dir, const CMakeVariables& variables,

@@ -45,13 +45,17 @@ std::vector<CiCheck> checks(const Repo& repo) {
   EngineBuild gcc = reference_build(repo, "ci/gcc");
   gcc.werror = true;
   gcc.cxx_compiler = "g++";
-  EngineBuild clang = reference_build(repo, "ci/clang");
-  clang.werror = true;
-  clang.cxx_compiler = "clang++";
-  // The same folders as ./x test --sanitize uses for the reference, so neither rebuilds the other.
-  EngineBuild asan = reference_build(repo, suite_build_name("reference", "address"));
+  // ASan+UBSan builds with clang++ and -Werror, so it is also the reference's clang++ build with
+  // every warning an error, and its suite run is the suite built by clang++: no separate clang++
+  // build is needed. (clang++ also compiles a sanitized file 1.5 to 1.7 times faster than g++.)
+  // Its own folder: ./x test --sanitize address builds with the default compiler.
+  EngineBuild asan = reference_build(repo, "ci/asan-clang");
   asan.sanitize = "address";
   asan.build_type = "Debug";  // file and line in a sanitizer's report
+  asan.werror = true;
+  asan.cxx_compiler = "clang++";
+  // The same folder as ./x test --sanitize thread uses for the reference, so neither rebuilds the
+  // other.
   EngineBuild tsan = reference_build(repo, suite_build_name("reference", "thread"));
   tsan.sanitize = "thread";
   tsan.build_type = "Debug";
@@ -67,25 +71,15 @@ std::vector<CiCheck> checks(const Repo& repo) {
       {"reference build -Werror (g++)",
        [&repo, gcc] { return build_and_test(repo, gcc, true, false); }},
       {"reference suite", [&repo, gcc] { return build_and_test(repo, gcc, false, true); }},
-      {"reference build -Werror (clang++)",
-       [&repo, clang] { return build_and_test(repo, clang, true, true); }},
-      {"asan+ubsan suite", [&repo, asan] { return build_and_test(repo, asan, false, true); }},
+      {"asan+ubsan suite, clang++ -Werror",
+       [&repo, asan] { return build_and_test(repo, asan, true, true); }},
       {"tsan suite", [&repo, tsan] { return build_and_test(repo, tsan, false, true); }},
       {"sync --check", [&repo] { return sync(repo, true, false) == kExitOk; }},
-      {"starter compiles with every test",
-       [&repo] {
-         fs::path scratch = repo.build_dir("ci/starter-scratch");
-         repo.resolve_tree("starter");  // a clear error when starter/ was never generated
-         mirror_tree(repo.starter(), scratch, {"tests"});
-         mirror_tree(repo.tests(), scratch / "tests", {});
-         EngineBuild build{.build_dir = repo.build_dir("ci/starter-build"),
-                           .tree = scratch,
-                           .tests = scratch / "tests",
-                           .build_type = kUnattendedBuildType,
-                           .quick_rebuilds = true};
-         return build_and_test(repo, build, false, false);
-       }},
-      {"verify-chapters", [&repo] { return verify_chapters(repo) == kExitOk; }},
+      // Also proves that starter/ compiles with every test: sync --check (above) proves starter/
+      // is checkpoint none, which verify-chapters builds first with every test of tests/, with
+      // the flags a build of starter/ alone used (so that separate build is not repeated).
+      {"verify-chapters (checkpoint none = starter/ with every test)",
+       [&repo] { return verify_chapters(repo) == kExitOk; }},
       // Real processes killed with SIGKILL mid-write (week 2 day 6): the long runs the suite's
       // short wal-kill test leaves out, once per sync mode that promises something to check.
       {"crash-test (1000 rounds always, 300 manual)",

@@ -367,10 +367,10 @@ int main(int argc, char** argv) {
   auto* ci = app.add_subcommand("ci", "Run every check of the repository (what CI runs)");
   ci->footer(
       "Runs, keeping going after a failure: the xtask unit tests, the reference built with\n"
-      "-Werror by g++ and clang++ and its suite, the suite under ASan+UBSan and TSan,\n"
-      "sync --check, the starter compiled with every test, verify-chapters, mutants (90% of\n"
-      "each chapter's caught), formatting and the book. Ends with a table and the line\n"
-      "`ci: N passed, M failed`.");
+      "-Werror by g++ and its suite, the suite under ASan+UBSan (built by clang++ with\n"
+      "-Werror) and TSan, sync --check, verify-chapters (whose checkpoint none, the starter,\n"
+      "is built with every test), crash-test, mutants (90% of each chapter's caught),\n"
+      "formatting and the book. Ends with a table and the line `ci: N passed, M failed`.");
   ci->callback([&] { action = xtask::ci; });
 
   try {

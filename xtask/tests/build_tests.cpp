@@ -100,3 +100,12 @@ TEST_CASE("tests that CTest stopped at their timeout are named", "[xtask]") {
         "waits forever):\n"
         "  w1d6  flush thread waits\n");
 }
+
+TEST_CASE("a folder is configured afresh only for another compiler", "[xtask]") {
+  const std::map<std::string, std::string> cache = {{"CMAKE_CXX_COMPILER", "/usr/bin/g++"},
+                                                    {"CMAKE_BUILD_TYPE", "Debug"}};
+  CHECK(xtask::compiler_changes(cache, {{"CMAKE_CXX_COMPILER", "/usr/bin/clang++"}}));
+  CHECK_FALSE(xtask::compiler_changes(cache, {{"CMAKE_CXX_COMPILER", "/usr/bin/g++"}}));
+  CHECK_FALSE(xtask::compiler_changes(cache, {{"CMAKE_BUILD_TYPE", "Release"}}));
+  CHECK_FALSE(xtask::compiler_changes({}, {{"CMAKE_CXX_COMPILER", "/usr/bin/clang++"}}));
+}
