@@ -81,8 +81,10 @@ std::vector<CiCheck> checks(const Repo& repo) {
       {"verify-chapters (checkpoint none = starter/ with every test)",
        [&repo] { return verify_chapters(repo) == kExitOk; }},
       // Real processes killed with SIGKILL mid-write (week 2 day 6): the long runs the suite's
-      // short wal-kill test leaves out, once per sync mode that promises something to check.
-      {"crash-test (1000 rounds always, 300 manual)",
+      // short wal-kill test leaves out, once per sync mode that promises something to check;
+      // then batches that must be found whole (week 2 day 7), and power cuts on the
+      // fault-injecting file system.
+      {"crash-test (1000 rounds always, 300 manual, 300 batch, 500 power-loss)",
        [&repo] {
          CrashTestOptions always;
          always.rounds = 1000;
@@ -90,7 +92,15 @@ std::vector<CiCheck> checks(const Repo& repo) {
          manual.rounds = 300;
          manual.wal_sync = "manual";
          manual.seed = 2;
-         return crash_test(repo, always) == kExitOk && crash_test(repo, manual) == kExitOk;
+         CrashTestOptions batches;
+         batches.rounds = 300;
+         batches.batch = true;
+         batches.seed = 3;
+         CrashTestOptions power;
+         power.rounds = 500;
+         power.power_loss = true;
+         return crash_test(repo, always) == kExitOk && crash_test(repo, manual) == kExitOk &&
+                crash_test(repo, batches) == kExitOk && crash_test(repo, power) == kExitOk;
        }},
       {"mutants (90% caught per chapter)", [&repo] { return mutants(repo, "", 90) == kExitOk; }},
       {"format",
