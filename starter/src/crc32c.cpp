@@ -4,6 +4,8 @@
 #include <array>
 #include <cstddef>
 
+#include "mini_lsm/error.hpp"
+
 namespace mini_lsm {
 
 namespace {
@@ -32,10 +34,6 @@ constexpr Crc32cTables make_crc32c_tables() {
 }
 
 constexpr Crc32cTables kTables = make_crc32c_tables();
-
-std::uint32_t byte_at(std::string_view data, std::size_t index) {
-  return static_cast<unsigned char>(data[index]);
-}
 
 }  // namespace
 
