@@ -35,12 +35,6 @@ constexpr Crc32cTables make_crc32c_tables() {
 
 constexpr Crc32cTables kTables = make_crc32c_tables();
 
-// @lesson w2d7 solution-only
-std::uint32_t byte_at(std::string_view data, std::size_t index) {
-  return static_cast<unsigned char>(data[index]);
-}
-// @lesson end
-
 }  // namespace
 
 std::uint32_t crc32c(std::string_view data) {
@@ -51,6 +45,9 @@ std::uint32_t crc32c_extend(std::uint32_t crc, std::string_view data) {
   // @lesson w2d7 crc32c_extend: start from the register ~crc; for every byte b, register =
   //   kTables[0][(register ^ b) & 0xFF] ^ (register >> 8); return ~register (eight bytes at a
   //   time with kTables[1..7] is faster, and optional)
+  const auto byte_at = [](std::string_view bytes, std::size_t index) -> std::uint32_t {
+    return static_cast<unsigned char>(bytes[index]);
+  };
   std::uint32_t reg = ~crc;
   std::size_t at = 0;
   // Eight bytes per step: the low four are xored into the register, and each of the eight is

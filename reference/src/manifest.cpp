@@ -7,6 +7,7 @@
 #include "coding.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/file_names.hpp"
+#include "mini_lsm/record_frame.hpp"
 
 namespace mini_lsm {
 
@@ -285,33 +286,38 @@ std::string describe(const ManifestRecord& record) {
   return "compaction " + describe(compaction.task) + " output " + describe_ids(compaction.output);
 }
 
-ManifestContents read_manifest(const std::filesystem::path& path, FileSystem& fs,
-                               const std::function<void(const ManifestEntry&)>& each) {
-  const std::string file = path.string();
-  const std::string bytes = [&] {
-    const std::unique_ptr<RandomAccessFile> input = fs.open_for_read(path);
-    return input->read(0, input->size());
-  }();
-  ManifestContents contents;
-  contents.file_size = bytes.size();
-  // @lesson w2d5 read_manifest: check the header (kManifestHeaderSize bytes: kManifestMagic, then
-  //   kManifestFormatVersion; Corruption naming the offset otherwise); then read records (a u32
-  //   length, then that many bytes for decode_record()) until the end; a tail that stops inside
-  //   the length or the payload, or that is only zero bytes, is torn (torn_tail_offset: where it
-  //   begins); a length of 0 or over kMaxManifestRecordSize is Corruption; call `each` per record
+namespace {
+
+// Checks the header (provided) and returns the format version.
+std::uint32_t check_manifest_header(std::string_view bytes, const std::string& file) {
   ByteReader header(bytes, file, 0);
   if (bytes.size() < kManifestHeaderSize || header.u32() != kManifestMagic) {
     throw Corruption(file, 0, "not a manifest (it does not start with the manifest magic number)");
   }
-  if (const std::uint32_t version = header.u32(); version != kManifestFormatVersion) {
+  const std::uint32_t version = header.u32();
+  if (version != kManifestFormatVersion && version != kManifestChecksummedFormatVersion) {
     throw Corruption(file, 4,
                      "a manifest of format version " + std::to_string(version) +
-                         ", but this engine reads version " +
-                         std::to_string(kManifestFormatVersion));
+                         ", but this engine reads versions " +
+                         std::to_string(kManifestFormatVersion) + " and " +
+                         std::to_string(kManifestChecksummedFormatVersion));
   }
+  return version;
+}
+
+using EachManifestEntry = std::function<void(const ManifestEntry&)>;
+
+// Version 1: length-prefixed records, no checksums.
+void read_plain_manifest_records(std::string_view bytes, const std::string& file,
+                                 ManifestContents& contents, const EachManifestEntry& each) {
+  // @lesson w2d5 read_plain_manifest_records: after the header (kManifestHeaderSize bytes,
+  //   checked by read_manifest), read records (a u32 length, then that many bytes for
+  //   decode_record()) until the end; a tail that stops inside the length or the payload, or that
+  //   is only zero bytes, is torn (torn_tail_offset: where it begins); a length of 0 or over
+  //   kMaxManifestRecordSize is Corruption; call `each` per record and keep it in contents
   std::size_t at = kManifestHeaderSize;
   while (at < bytes.size()) {
-    const std::string_view rest = std::string_view(bytes).substr(at);
+    const std::string_view rest = bytes.substr(at);
     // A crash in the middle of an append leaves a prefix of the record, or (when the file's size
     // reached the disk but its data did not) zeros. Either way the record was never durable, so
     // nothing that depends on it was published.
@@ -338,8 +344,63 @@ ManifestContents read_manifest(const std::filesystem::path& path, FileSystem& fs
     contents.entries.push_back(std::move(entry));
     at += 4 + length;
   }
-  return contents;
+  if (contents.torn_tail_offset) {
+    contents.torn_tail_reason = "the file ends inside a record, or only zero bytes follow";
+  }
   // @lesson end
+}
+
+// Version 2: one checksummed frame per record.
+void read_checksummed_manifest_records(std::string_view bytes, const std::string& file,
+                                       ManifestContents& contents, const EachManifestEntry& each) {
+  // @lesson w2d7 read_checksummed_manifest_records: read_frames() from kManifestHeaderSize with
+  //   salt 0 and lengths 1 to kMaxManifestRecordSize; decode_record() each payload (it starts
+  //   kFrameHeaderSize bytes into the frame) into an entry (the frame's offset, the payload's
+  //   length, the record, the checksum), call `each` and keep it; copy the torn tail and its
+  //   reason into `contents`
+  const FrameRules rules{0, 1, kMaxManifestRecordSize};
+  const FramesRead read =
+      read_frames(bytes, kManifestHeaderSize, rules, file, [&](const FrameView& frame) {
+        ManifestEntry entry{frame.offset, static_cast<std::uint32_t>(frame.payload.size()),
+                            decode_record(frame.payload, file, frame.offset + kFrameHeaderSize),
+                            frame.checksum};
+        if (each) {
+          each(entry);
+        }
+        contents.entries.push_back(std::move(entry));
+      });
+  contents.torn_tail_offset = read.torn_tail_offset;
+  contents.torn_tail_reason = read.torn_tail_reason;
+  // @lesson end
+}
+
+// The version this engine writes: the records' layout changes with checksums (week 2 day 7).
+std::uint32_t written_manifest_format_version() {
+  // @lesson w2d5 written_manifest_format_version: kManifestFormatVersion
+  //| return kManifestFormatVersion;
+  // @lesson w2d7 replaces: kManifestChecksummedFormatVersion, once add_record() writes frames
+  return kManifestChecksummedFormatVersion;
+  // @lesson end
+}
+
+}  // namespace
+
+ManifestContents read_manifest(const std::filesystem::path& path, FileSystem& fs,
+                               const std::function<void(const ManifestEntry&)>& each) {
+  const std::string file = path.string();
+  const std::string bytes = [&] {
+    const std::unique_ptr<RandomAccessFile> input = fs.open_for_read(path);
+    return input->read(0, input->size());
+  }();
+  ManifestContents contents;
+  contents.file_size = bytes.size();
+  contents.format_version = check_manifest_header(bytes, file);
+  if (contents.format_version == kManifestFormatVersion) {
+    read_plain_manifest_records(bytes, file, contents, each);
+  } else {
+    read_checksummed_manifest_records(bytes, file, contents, each);
+  }
+  return contents;
 }
 
 Manifest::Manifest(std::filesystem::path path, std::unique_ptr<WritableFile> file)
@@ -356,7 +417,7 @@ Manifest Manifest::create(const std::filesystem::path& path, const ManifestRecor
     Manifest fresh(temporary, fs.create(temporary));
     std::string header;
     put_u32(header, kManifestMagic);
-    put_u32(header, kManifestFormatVersion);
+    put_u32(header, written_manifest_format_version());
     fresh.file_->append(header);
     fresh.add_record(first);
   }
@@ -371,13 +432,28 @@ void Manifest::add_record(const ManifestRecord& record) {
   // @lesson w2d5 Manifest::add_record: rethrow failed_ if an earlier append or sync failed; else
   //   append the record's length (u32) and encode_record() in ONE append, then sync(); if either
   //   throws, keep the error in failed_ and rethrow it
+  //| if (failed_) {
+  //|   std::rethrow_exception(failed_);
+  //| }
+  //| const std::string payload = encode_record(record);
+  //| std::string framed;
+  //| put_u32(framed, static_cast<std::uint32_t>(payload.size()));
+  //| framed += payload;
+  //| try {
+  //|   file_->append(framed);
+  //|   file_->sync();
+  //| } catch (...) {
+  //|   // The file may now end in part of this record. A later record appended after it would sit
+  //|   // behind bytes no reader can parse, so the manifest takes no more until a reopen rewrites it.
+  //|   failed_ = std::current_exception();
+  //|   throw;
+  //| }
+  // @lesson w2d7 replaces: the bytes appended are append_frame() of encode_record(), salt 0
   if (failed_) {
     std::rethrow_exception(failed_);
   }
-  const std::string payload = encode_record(record);
   std::string framed;
-  put_u32(framed, static_cast<std::uint32_t>(payload.size()));
-  framed += payload;
+  append_frame(framed, 0, encode_record(record));
   try {
     file_->append(framed);
     file_->sync();

@@ -5,9 +5,75 @@
 #include <utility>
 
 #include "coding.hpp"
+#include "mini_lsm/crc32c.hpp"
 #include "mini_lsm/error.hpp"
 
 namespace mini_lsm {
+
+namespace {
+
+// The version this engine writes: checksums change the layout (week 2 day 7).
+std::uint32_t written_sst_format_version() {
+  // @lesson w1d4 written_sst_format_version: kSstFormatVersion
+  //| return kSstFormatVersion;
+  // @lesson w2d7 replaces: kSstChecksummedFormatVersion, once append_checksum() and
+  //   verify_checksum() work
+  return kSstChecksummedFormatVersion;
+  // @lesson end
+}
+
+// Appends the CRC-32C of out[section_start, end) to `out`.
+void append_checksum(std::string& out, std::size_t section_start) {
+  // @lesson w2d7 append_checksum: put_u32() the crc32c() of the bytes from section_start on
+  put_u32(out, crc32c(std::string_view(out).substr(section_start)));
+  // @lesson end
+}
+
+// `section` without its checksum, once the checksum matched; Corruption naming the file, the
+// section's offset and `what` otherwise.
+std::string_view verify_checksum(std::string_view section, const std::string& file,
+                                 std::uint64_t offset, std::string_view what) {
+  // @lesson w2d7 verify_checksum: a section shorter than kSstChecksumSize, or whose last
+  //   kSstChecksumSize bytes (u32) differ from the crc32c() of the bytes before them, is
+  //   Corruption at `offset` naming `what`; else return the bytes before the checksum
+  if (section.size() < kSstChecksumSize) {
+    throw Corruption(file, offset, std::string(what) + " is too short to hold its checksum");
+  }
+  const std::string_view data = section.substr(0, section.size() - kSstChecksumSize);
+  const std::uint32_t stored = ByteReader(section.substr(data.size()), file, offset).u32();
+  if (const std::uint32_t computed = crc32c(data); stored != computed) {
+    throw Corruption(file, offset,
+                     std::string(what) + " fails its checksum (stored " + hex32(stored) +
+                         ", computed " + hex32(computed) + ")");
+  }
+  return data;
+  // @lesson end
+}
+
+bool has_checksums(std::uint32_t version) {
+  return version >= kSstChecksummedFormatVersion;
+}
+
+// Ends the section that starts at `section_start` in `out`: with its checksum when `version` has
+// them (provided, so that the week-1 code calls it without knowing about checksums).
+void seal_section(std::string& out, std::size_t section_start, std::uint32_t version) {
+  if (has_checksums(version)) {
+    append_checksum(out, section_start);
+  }
+}
+
+// The bytes of a section read from a file of `version`, checked and without their checksum when
+// the version has them (provided).
+std::string unseal_section(std::string section, std::uint32_t version, const std::string& file,
+                           std::uint64_t offset, std::string_view what) {
+  if (has_checksums(version)) {
+    // Cut in place: a block read is on the path of every get, and a copy would cost one more.
+    section.resize(verify_checksum(section, file, offset, what).size());
+  }
+  return section;
+}
+
+}  // namespace
 
 void BlockMeta::encode(const std::vector<BlockMeta>& metas, std::string& out) {
   // @lesson w1d4 BlockMeta::encode: the number of blocks (u32), then per block: offset (u32), first
@@ -64,10 +130,11 @@ std::shared_ptr<SsTable> SsTable::create_meta_only(std::size_t id, std::uint64_t
 std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file) {
   // @lesson w1d4 SsTable::open: read the footer (the last kSstFooterSize bytes), check its magic
-  //   and format version, check that meta offset <= filter offset <= footer start, decode the block
-  //   metadata, check it (at least one block, offsets from 0 ascending below the meta offset, each
-  //   block's first key <= its last key < the next block's first key), and fill in first and last
-  //   key
+  //   and format version (kSstFormatVersion, or kSstChecksummedFormatVersion from week 2 day 7),
+  //   check that meta offset <= filter offset <= footer start, decode the block metadata (through
+  //   unseal_section(), which checks a checksum when the version has them), check it (at least one
+  //   block, offsets from 0 ascending below the meta offset, each block's first key <= its last key
+  //   < the next block's first key), and fill in first and last key
   const std::string path = file.path().string();
   if (file.size() < kSstFooterSize) {
     throw Corruption(path, 0,
@@ -83,10 +150,11 @@ std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCach
   if (footer_reader.u32() != kSstMagic) {
     throw Corruption(path, footer_at + 12, "not an SST file (its footer has no SST magic number)");
   }
-  if (version != kSstFormatVersion) {
+  if (version != kSstFormatVersion && version != kSstChecksummedFormatVersion) {
     throw Corruption(path, footer_at + 8,
                      "an SST of format version " + std::to_string(version) +
-                         ", but this engine reads version " + std::to_string(kSstFormatVersion));
+                         ", but this engine reads versions " + std::to_string(kSstFormatVersion) +
+                         " and " + std::to_string(kSstChecksummedFormatVersion));
   }
   if (meta_offset > filter_offset || filter_offset > footer_at) {
     throw Corruption(path, footer_at,
@@ -96,8 +164,11 @@ std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCach
   }
   auto table = std::make_shared<SsTable>(OpenKey(), id, std::move(cache), std::move(file));
   table->meta_offset_ = meta_offset;
-  table->block_meta_ = BlockMeta::decode(
-      table->file_.read(meta_offset, filter_offset - meta_offset), path, meta_offset);
+  table->format_version_ = version;
+  table->block_meta_ =
+      BlockMeta::decode(unseal_section(table->file_.read(meta_offset, filter_offset - meta_offset),
+                                       version, path, meta_offset, "the block metadata"),
+                        path, meta_offset);
   const std::vector<BlockMeta>& metas = table->block_meta_;
   for (std::size_t index = 0; index < metas.size(); ++index) {
     const bool ascending =
@@ -122,8 +193,10 @@ std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCach
   table->last_key_ = metas.back().last_key;
   // @lesson w1d7 solution-only
   if (filter_offset < footer_at) {
-    table->bloom_ = Bloom::decode(table->file_.read(filter_offset, footer_at - filter_offset), path,
-                                  filter_offset);
+    table->bloom_ =
+        Bloom::decode(unseal_section(table->file_.read(filter_offset, footer_at - filter_offset),
+                                     version, path, filter_offset, "the Bloom filter"),
+                      path, filter_offset);
   }
   // @lesson end
   return table;
@@ -132,12 +205,16 @@ std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCach
 
 std::shared_ptr<const Block> SsTable::read_block(std::size_t index) const {
   // @lesson w1d4 SsTable::read_block: block `index` spans from its offset to the next block's
-  //   offset (the meta offset for the last block); read it and Block::decode() it, naming this file
+  //   offset (the meta offset for the last block); read it, unseal_section() it with this SST's
+  //   format version, and Block::decode() it, naming this file
   const std::uint64_t begin = block_meta_.at(index).offset;
   const std::uint64_t end =
       index + 1 < block_meta_.size() ? block_meta_[index + 1].offset : meta_offset_;
+  const std::string file = path().string();
   return std::make_shared<const Block>(
-      Block::decode(file_.read(begin, end - begin), path().string(), begin));
+      Block::decode(unseal_section(file_.read(begin, end - begin), format_version_, file, begin,
+                                   "block " + std::to_string(index)),
+                    file, begin));
   // @lesson end
 }
 
@@ -216,13 +293,16 @@ void SsTableBuilder::add(std::string_view key, std::string_view value) {
 
 void SsTableBuilder::finish_block() {
   // @lesson w1d4 SsTableBuilder::finish_block: unless the current block is empty, record its
-  //   BlockMeta (offset = bytes so far), append its encoding to data_ and start a new BlockBuilder
+  //   BlockMeta (offset = bytes so far), append its encoding to data_, seal_section() it with
+  //   written_sst_format_version(), and start a new BlockBuilder
   if (current_.is_empty()) {
     return;
   }
+  const std::size_t block_start = data_.size();
   block_meta_.push_back(
-      {static_cast<std::uint32_t>(data_.size()), current_first_key_, current_last_key_});
+      {static_cast<std::uint32_t>(block_start), current_first_key_, current_last_key_});
   data_.append(current_.build().encode());
+  seal_section(data_, block_start, written_sst_format_version());  // a checksum from week 2 day 7
   current_ = BlockBuilder(block_size_);
   // @lesson end
 }
@@ -237,15 +317,18 @@ std::shared_ptr<SsTable> SsTableBuilder::build(std::size_t id, std::shared_ptr<B
                                                const std::filesystem::path& path, FileSystem& fs) {
   // @lesson w1d4 SsTableBuilder::build: finish_block() and refuse an empty SST (InvalidArgument),
   //   then lay out blocks | metadata | filter (empty for now) | footer (meta offset, filter offset,
-  //   kSstFormatVersion, kSstMagic: u32 each), write it with FileObject::create on `fs` and
+  //   written_sst_format_version(), kSstMagic: u32 each), calling seal_section() after the
+  //   metadata (and after a non-empty filter), write it with FileObject::create on `fs` and
   //   SsTable::open it
   finish_block();
   if (block_meta_.empty()) {
     throw InvalidArgument("an SST needs at least one entry");
   }
+  const std::uint32_t version = written_sst_format_version();
   std::string bytes = data_;
   const std::size_t meta_offset = bytes.size();
   BlockMeta::encode(block_meta_, bytes);
+  seal_section(bytes, meta_offset, version);
   const std::size_t filter_offset = bytes.size();
   std::string filter;
   // @lesson w1d7 solution-only
@@ -253,13 +336,16 @@ std::shared_ptr<SsTable> SsTableBuilder::build(std::size_t id, std::shared_ptr<B
     filter = Bloom::build(key_hashes_, bloom_bits_per_key_).encode();
   }
   // @lesson end
-  bytes.append(filter);
+  if (!filter.empty()) {
+    bytes.append(filter);
+    seal_section(bytes, filter_offset, version);
+  }
   if (bytes.size() > std::numeric_limits<std::uint32_t>::max()) {
     throw InvalidArgument("an SST of over 4 GiB cannot be addressed with 32-bit offsets");
   }
   put_u32(bytes, static_cast<std::uint32_t>(meta_offset));
   put_u32(bytes, static_cast<std::uint32_t>(filter_offset));
-  put_u32(bytes, kSstFormatVersion);
+  put_u32(bytes, version);
   put_u32(bytes, kSstMagic);
   return SsTable::open(id, std::move(cache), FileObject::create(path, bytes, fs));
   // @lesson end

@@ -13,7 +13,8 @@
 // Three workloads measure durability (week 2 day 6): fsync (the disk alone: an append and an
 // fdatasync in a loop), fillsync (every put durable before it returns, from 1, 2, 4 or 8 threads)
 // and recover (a child process writes with the log on and is killed with SIGKILL; the reopen,
-// which replays the log, is timed).
+// which replays the log, is timed). Two compare the checksum with the disk (week 2 day 7):
+// crc32c (the engine's checksum over 4 KiB blocks) and diskread (the disk's sequential reads).
 #pragma once
 
 #include <fcntl.h>
@@ -75,6 +76,10 @@ class Engine {
   /// What the engine's log syncs did since open(), for fillsync's line ("(812 fsyncs, 1.23
   /// writes per group)"); empty when the engine does not say.
   virtual std::string describe_syncs() { return ""; }
+  /// The engine's checksum of `data` (mini-lsm: CRC-32C, week 2 day 7), for the crc32c
+  /// benchmark; nullopt when the engine does not expose one (LevelDB and RocksDB keep theirs
+  /// internal).
+  virtual std::optional<std::uint32_t> checksum(std::string_view /*data*/) { return std::nullopt; }
 };
 
 struct Flags {
@@ -97,7 +102,10 @@ inline constexpr const char* kBenchmarkHelp =
     "(num/1000 random keys per thread into an empty database, each put durable before it "
     "returns; one line fillsync/<N>t per --threads count), recover (a child process writes num "
     "random keys with the log on, syncs it and is killed with SIGKILL; the reopen is timed, and "
-    "MB/s counts the log it replayed)";
+    "MB/s counts the log it replayed), crc32c (the engine's checksum over num/1000 MiB of 4 KiB "
+    "blocks, as db_bench's crc32c), diskread (a 256 MiB file written, fdatasynced and evicted "
+    "from the page cache, then read in 1 MiB reads: what the disk delivers, to compare with "
+    "crc32c)";
 
 /// Adds the flags every benchmark program shares (--db, --num, --benchmarks, --value-size).
 inline void add_flags(CLI::App& app, Flags& flags) {
@@ -269,6 +277,8 @@ class Runner {
         {"fsync", {&Runner::fsync, false, Durability::kDefault, true}},
         {"fillsync", {&Runner::fill_sync, true, Durability::kSyncEveryWrite, true}},
         {"recover", {&Runner::recover, false, Durability::kDefault, true}},
+        {"crc32c", {&Runner::checksum, false}},
+        {"diskread", {&Runner::disk_read, false, Durability::kDefault, true}},
     };
     return kBenchmarks;
   }
@@ -398,6 +408,70 @@ class Runner {
       throw std::runtime_error("cannot append to or fdatasync " + path.string());
     }
     return {synced_ops(), synced_ops() * record.size(), latency_note(micros), std::nullopt};
+  }
+
+  // The engine's checksum over 4 KiB blocks, num/1000 MiB in all (at least 64 MiB).
+  Outcome checksum() {
+    const std::string block(4096, 'x');
+    const std::uint64_t blocks = std::max<std::uint64_t>(flags_.num / 1000, 64) * 256;
+    std::uint32_t fold = 0;  // printed, so that the compiler keeps every call
+    for (std::uint64_t i = 0; i < blocks; ++i) {
+      const std::optional<std::uint32_t> sum = engine_.checksum(block);
+      if (!sum) {
+        return {1, 0, "(not measured: this engine does not expose its checksum)", 1e-9};
+      }
+      fold = fold * 31 + *sum;
+    }
+    char note[48];
+    std::snprintf(note, sizeof note, "(4 KiB blocks, sums folded to %08x)", fold);
+    return {blocks, blocks * block.size(), note, std::nullopt};
+  }
+
+  // Sequential reads of a file that is not in the page cache: the disk's read speed.
+  Outcome disk_read() {
+    const std::filesystem::path path = flags_.db / "diskread-bench.tmp";
+    std::filesystem::create_directories(flags_.db);
+    constexpr std::size_t kChunk = std::size_t{1} << 20;
+    constexpr std::size_t kChunks = 256;
+    std::string chunk(kChunk, 'd');
+    write_evicted_file(path, chunk, kChunks);
+    const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (descriptor < 0) {
+      throw std::runtime_error("cannot open " + path.string());
+    }
+    const auto start = std::chrono::steady_clock::now();
+    std::uint64_t bytes = 0;
+    for (ssize_t got = 1; got > 0; bytes += static_cast<std::uint64_t>(got)) {
+      got = ::read(descriptor, chunk.data(), chunk.size());
+      if (got < 0) {
+        ::close(descriptor);
+        throw std::runtime_error("cannot read " + path.string());
+      }
+    }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    ::close(descriptor);
+    std::filesystem::remove(path);
+    return {kChunks, bytes, "(1 MiB reads, page cache evicted first)", took.count()};
+  }
+
+  // Writes `chunks` copies of `chunk` to `path`, fdatasyncs it and asks the kernel to drop its
+  // pages from the cache (clean pages go without root).
+  static void write_evicted_file(const std::filesystem::path& path, const std::string& chunk,
+                                 std::size_t chunks) {
+    const int descriptor = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+    bool failed = descriptor < 0;
+    for (std::size_t i = 0; i < chunks && !failed; ++i) {
+      failed =
+          ::write(descriptor, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size());
+    }
+    failed = failed || sync_data(descriptor) != 0 ||
+             ::posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED) != 0;
+    if (descriptor >= 0) {
+      ::close(descriptor);
+    }
+    if (failed) {
+      throw std::runtime_error("cannot write, fdatasync or evict " + path.string());
+    }
   }
 
   static std::string latency_note(std::vector<double>& micros) {

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "bench_workloads.hpp"
+#include "mini_lsm/crc32c.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 
 namespace {
@@ -80,6 +81,9 @@ class MiniLsmEngine final : public bench::Engine {
         static_cast<double>(wal.commit_group_writes) / static_cast<double>(wal.commit_groups),
         wal.fsync_p50_us);
     return text;
+  }
+  std::optional<std::uint32_t> checksum(std::string_view data) override {
+    return mini_lsm::crc32c(data);
   }
   std::uint64_t replayed_log_bytes() override {
     std::uint64_t bytes = 0;

@@ -7,6 +7,7 @@
 #include "coding.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/file_names.hpp"
+#include "mini_lsm/record_frame.hpp"
 
 namespace mini_lsm {
 
@@ -285,6 +286,56 @@ std::string describe(const ManifestRecord& record) {
   return "compaction " + describe(compaction.task) + " output " + describe_ids(compaction.output);
 }
 
+namespace {
+
+// Checks the header (provided) and returns the format version.
+std::uint32_t check_manifest_header(std::string_view bytes, const std::string& file) {
+  ByteReader header(bytes, file, 0);
+  if (bytes.size() < kManifestHeaderSize || header.u32() != kManifestMagic) {
+    throw Corruption(file, 0, "not a manifest (it does not start with the manifest magic number)");
+  }
+  const std::uint32_t version = header.u32();
+  if (version != kManifestFormatVersion && version != kManifestChecksummedFormatVersion) {
+    throw Corruption(file, 4,
+                     "a manifest of format version " + std::to_string(version) +
+                         ", but this engine reads versions " +
+                         std::to_string(kManifestFormatVersion) + " and " +
+                         std::to_string(kManifestChecksummedFormatVersion));
+  }
+  return version;
+}
+
+using EachManifestEntry = std::function<void(const ManifestEntry&)>;
+
+// Version 1: length-prefixed records, no checksums.
+void read_plain_manifest_records(std::string_view bytes, const std::string& file,
+                                 ManifestContents& contents, const EachManifestEntry& each) {
+  // TODO(w2d5): after the header (kManifestHeaderSize bytes, checked by read_manifest), read
+  //   records (a u32 length, then that many bytes for decode_record()) until the end; a tail that
+  //   stops inside the length or the payload, or that is only zero bytes, is torn
+  //   (torn_tail_offset: where it begins); a length of 0 or over kMaxManifestRecordSize is
+  //   Corruption; call `each` per record and keep it in contents
+  throw ::mini_lsm::NotImplemented("w2d5", "read_plain_manifest_records");
+}
+
+// Version 2: one checksummed frame per record.
+void read_checksummed_manifest_records(std::string_view bytes, const std::string& file,
+                                       ManifestContents& contents, const EachManifestEntry& each) {
+  // TODO(w2d7): read_frames() from kManifestHeaderSize with salt 0 and lengths 1 to
+  //   kMaxManifestRecordSize; decode_record() each payload (it starts kFrameHeaderSize bytes into
+  //   the frame) into an entry (the frame's offset, the payload's length, the record, the
+  //   checksum), call `each` and keep it; copy the torn tail and its reason into `contents`
+  throw ::mini_lsm::NotImplemented("w2d7", "read_checksummed_manifest_records");
+}
+
+// The version this engine writes: the records' layout changes with checksums (week 2 day 7).
+std::uint32_t written_manifest_format_version() {
+  // TODO(w2d5): kManifestFormatVersion
+  throw ::mini_lsm::NotImplemented("w2d5", "written_manifest_format_version");
+}
+
+}  // namespace
+
 ManifestContents read_manifest(const std::filesystem::path& path, FileSystem& fs,
                                const std::function<void(const ManifestEntry&)>& each) {
   const std::string file = path.string();
@@ -294,12 +345,13 @@ ManifestContents read_manifest(const std::filesystem::path& path, FileSystem& fs
   }();
   ManifestContents contents;
   contents.file_size = bytes.size();
-  // TODO(w2d5): check the header (kManifestHeaderSize bytes: kManifestMagic, then
-  //   kManifestFormatVersion; Corruption naming the offset otherwise); then read records (a u32
-  //   length, then that many bytes for decode_record()) until the end; a tail that stops inside the
-  //   length or the payload, or that is only zero bytes, is torn (torn_tail_offset: where it
-  //   begins); a length of 0 or over kMaxManifestRecordSize is Corruption; call `each` per record
-  throw ::mini_lsm::NotImplemented("w2d5", "read_manifest");
+  contents.format_version = check_manifest_header(bytes, file);
+  if (contents.format_version == kManifestFormatVersion) {
+    read_plain_manifest_records(bytes, file, contents, each);
+  } else {
+    read_checksummed_manifest_records(bytes, file, contents, each);
+  }
+  return contents;
 }
 
 Manifest::Manifest(std::filesystem::path path, std::unique_ptr<WritableFile> file)
@@ -316,7 +368,7 @@ Manifest Manifest::create(const std::filesystem::path& path, const ManifestRecor
     Manifest fresh(temporary, fs.create(temporary));
     std::string header;
     put_u32(header, kManifestMagic);
-    put_u32(header, kManifestFormatVersion);
+    put_u32(header, written_manifest_format_version());
     fresh.file_->append(header);
     fresh.add_record(first);
   }

@@ -5,9 +5,59 @@
 #include <utility>
 
 #include "coding.hpp"
+#include "mini_lsm/crc32c.hpp"
 #include "mini_lsm/error.hpp"
 
 namespace mini_lsm {
+
+namespace {
+
+// The version this engine writes: checksums change the layout (week 2 day 7).
+std::uint32_t written_sst_format_version() {
+  // TODO(w1d4): kSstFormatVersion
+  throw ::mini_lsm::NotImplemented("w1d4", "written_sst_format_version");
+}
+
+// Appends the CRC-32C of out[section_start, end) to `out`.
+void append_checksum(std::string& out, std::size_t section_start) {
+  // TODO(w2d7): put_u32() the crc32c() of the bytes from section_start on
+  throw ::mini_lsm::NotImplemented("w2d7", "append_checksum");
+}
+
+// `section` without its checksum, once the checksum matched; Corruption naming the file, the
+// section's offset and `what` otherwise.
+std::string_view verify_checksum(std::string_view section, const std::string& file,
+                                 std::uint64_t offset, std::string_view what) {
+  // TODO(w2d7): a section shorter than kSstChecksumSize, or whose last kSstChecksumSize bytes (u32)
+  //   differ from the crc32c() of the bytes before them, is Corruption at `offset` naming `what`;
+  //   else return the bytes before the checksum
+  throw ::mini_lsm::NotImplemented("w2d7", "verify_checksum");
+}
+
+bool has_checksums(std::uint32_t version) {
+  return version >= kSstChecksummedFormatVersion;
+}
+
+// Ends the section that starts at `section_start` in `out`: with its checksum when `version` has
+// them (provided, so that the week-1 code calls it without knowing about checksums).
+void seal_section(std::string& out, std::size_t section_start, std::uint32_t version) {
+  if (has_checksums(version)) {
+    append_checksum(out, section_start);
+  }
+}
+
+// The bytes of a section read from a file of `version`, checked and without their checksum when
+// the version has them (provided).
+std::string unseal_section(std::string section, std::uint32_t version, const std::string& file,
+                           std::uint64_t offset, std::string_view what) {
+  if (has_checksums(version)) {
+    // Cut in place: a block read is on the path of every get, and a copy would cost one more.
+    section.resize(verify_checksum(section, file, offset, what).size());
+  }
+  return section;
+}
+
+}  // namespace
 
 void BlockMeta::encode(const std::vector<BlockMeta>& metas, std::string& out) {
   // TODO(w1d4): the number of blocks (u32), then per block: offset (u32), first key length (u16)
@@ -40,16 +90,19 @@ std::shared_ptr<SsTable> SsTable::create_meta_only(std::size_t id, std::uint64_t
 
 std::shared_ptr<SsTable> SsTable::open(std::size_t id, std::shared_ptr<BlockCache> cache,
                                        FileObject file) {
-  // TODO(w1d4): read the footer (the last kSstFooterSize bytes), check its magic and format
-  //   version, check that meta offset <= filter offset <= footer start, decode the block metadata,
-  //   check it (at least one block, offsets from 0 ascending below the meta offset, each block's
-  //   first key <= its last key < the next block's first key), and fill in first and last key
+  // TODO(w1d4): read the footer (the last kSstFooterSize bytes), check its magic and format version
+  //   (kSstFormatVersion, or kSstChecksummedFormatVersion from week 2 day 7), check that meta
+  //   offset <= filter offset <= footer start, decode the block metadata (through unseal_section(),
+  //   which checks a checksum when the version has them), check it (at least one block, offsets
+  //   from 0 ascending below the meta offset, each block's first key <= its last key < the next
+  //   block's first key), and fill in first and last key
   throw ::mini_lsm::NotImplemented("w1d4", "SsTable::open");
 }
 
 std::shared_ptr<const Block> SsTable::read_block(std::size_t index) const {
   // TODO(w1d4): block `index` spans from its offset to the next block's offset (the meta offset for
-  //   the last block); read it and Block::decode() it, naming this file
+  //   the last block); read it, unseal_section() it with this SST's format version, and
+  //   Block::decode() it, naming this file
   throw ::mini_lsm::NotImplemented("w1d4", "SsTable::read_block");
 }
 
@@ -94,7 +147,8 @@ void SsTableBuilder::add(std::string_view key, std::string_view value) {
 
 void SsTableBuilder::finish_block() {
   // TODO(w1d4): unless the current block is empty, record its BlockMeta (offset = bytes so far),
-  //   append its encoding to data_ and start a new BlockBuilder
+  //   append its encoding to data_, seal_section() it with written_sst_format_version(), and start
+  //   a new BlockBuilder
   throw ::mini_lsm::NotImplemented("w1d4", "SsTableBuilder::finish_block");
 }
 
@@ -106,8 +160,9 @@ std::size_t SsTableBuilder::estimated_size() const {
 std::shared_ptr<SsTable> SsTableBuilder::build(std::size_t id, std::shared_ptr<BlockCache> cache,
                                                const std::filesystem::path& path, FileSystem& fs) {
   // TODO(w1d4): finish_block() and refuse an empty SST (InvalidArgument), then lay out blocks |
-  //   metadata | filter (empty for now) | footer (meta offset, filter offset, kSstFormatVersion,
-  //   kSstMagic: u32 each), write it with FileObject::create on `fs` and SsTable::open it
+  //   metadata | filter (empty for now) | footer (meta offset, filter offset,
+  //   written_sst_format_version(), kSstMagic: u32 each), calling seal_section() after the metadata
+  //   (and after a non-empty filter), write it with FileObject::create on `fs` and SsTable::open it
   throw ::mini_lsm::NotImplemented("w1d4", "SsTableBuilder::build");
 }
 

@@ -284,7 +284,10 @@ int main(int argc, char** argv) {
       "Durability (week 2 day 6): --benchmarks fsync,fillsync,recover measures the disk's own\n"
       "append + fdatasync (num/1000 times), synced puts (num/1000 per thread, one row per\n"
       "--threads count: mini-lsm with a WAL in always mode, LevelDB and RocksDB with\n"
-      "WriteOptions::sync) and the reopen after a SIGKILL (MB/s of log replayed).");
+      "WriteOptions::sync) and the reopen after a SIGKILL (MB/s of log replayed).\n"
+      "Checksums (week 2 day 7): --benchmarks crc32c,diskread measures the engine's CRC-32C over\n"
+      "4 KiB blocks (mini-lsm only) and the disk's sequential reads of a file evicted from the\n"
+      "page cache, in MB/s: the checksum should not be what a cold read waits for.");
   bench
       ->add_option("--tree", bench_options.tree, "reference, starter or a directory holding a tree")
       ->capture_default_str();

@@ -22,8 +22,12 @@ namespace mini_lsm {
 
 /// The bytes "MANI" read as a little-endian u32: the first four bytes of every manifest.
 inline constexpr std::uint32_t kManifestMagic = 0x494E414D;
-/// The layout of the records (week 2 day 7's checksums make version 2).
+/// Format version 1 (week 2 day 5): after the header, records as length (u32) | payload, without
+/// checksums. Still read, so that a database written before week 2 day 7 opens.
 inline constexpr std::uint32_t kManifestFormatVersion = 1;
+/// Format version 2 (week 2 day 7), what the engine writes: after the header, one checksummed
+/// frame (record_frame.hpp, salt 0) per record.
+inline constexpr std::uint32_t kManifestChecksummedFormatVersion = 2;
 /// magic (u32) | format version (u32).
 inline constexpr std::size_t kManifestHeaderSize = 8;
 /// A record longer than this is damage, not a record: no tree needs 64 MiB to describe a change,
@@ -73,11 +77,14 @@ ManifestRecord decode_record(std::string_view payload, std::string_view file, st
 /// One line describing a record, e.g. "flush 7" or "compaction L0 [5 4] -> L1 [8 9]".
 std::string describe(const ManifestRecord& record);
 
-/// A record as read from a manifest: where its length field starts, and its payload's length.
+/// A record as read from a manifest: where it starts (its length field in version 1, its frame
+/// in version 2), and its payload's length.
 struct ManifestEntry {
   std::uint64_t offset = 0;
   std::uint32_t length = 0;
   ManifestRecord record;
+  /// Version 2: the frame's checksum, verified before the payload was decoded. Version 1: 0.
+  std::uint32_t checksum = 0;
 };
 
 /// Everything a manifest holds.
@@ -87,14 +94,20 @@ struct ManifestContents {
   /// the file's size reached the disk but its bytes did not). Everything from there on is
   /// ignored. std::nullopt when the file ends after a whole record.
   std::optional<std::uint64_t> torn_tail_offset;
+  /// Why the tail is torn (version 2 says more than "the file ends inside a record").
+  std::string torn_tail_reason;
   std::uint64_t file_size = 0;
+  /// kManifestFormatVersion or kManifestChecksummedFormatVersion.
+  std::uint32_t format_version = kManifestFormatVersion;
 };
 
 /// Reads the manifest at `path`. A torn tail (see ManifestContents) is not an error; anything
 /// else that does not parse, a missing or foreign header, another format version, a length of 0
 /// or over kMaxManifestRecordSize, a record that does not decode, throws Corruption naming the
 /// file and the offset. `each`, when given, sees every record as it is read, so that a tool can
-/// show the records before the damage too.
+/// show the records before the damage too. Version 2 (week 2 day 7): a record is decoded only
+/// once its frame's checksum matched; a bad frame with a whole one after it is Corruption, one
+/// without is the torn tail (read_frames()).
 ManifestContents read_manifest(const std::filesystem::path& path, FileSystem& fs,
                                const std::function<void(const ManifestEntry&)>& each = {});
 
@@ -107,7 +120,8 @@ class Manifest {
   static Manifest create(const std::filesystem::path& path, const ManifestRecord& first,
                          FileSystem& fs);
 
-  /// Appends `record` (its length as u32, then encode_record()) and fsyncs the file: when it
+  /// Appends `record` (its length as u32, then encode_record(); from week 2 day 7 the checksummed
+  /// frame of encode_record()) and fsyncs the file: when it
   /// returns, the record survives a crash. If it throws, the manifest refuses every later record
   /// with that same error (its tail may hold part of this one), until the engine is reopened.
   void add_record(const ManifestRecord& record);

@@ -39,16 +39,26 @@ struct BlockMeta {
 
 /// The footer that ends every SST: meta offset (u32) | filter offset (u32) | format version
 /// (u32) | magic (u32). The magic tells an SST from any other file; the version tells which
-/// layout the rest of the file has (week 2 day 7's checksums make version 2).
+/// layout the rest of the file has.
 inline constexpr std::size_t kSstFooterSize = 16;
 /// The bytes "LSMT" read as a little-endian u32.
 inline constexpr std::uint32_t kSstMagic = 0x544D534C;
+/// Format version 1 (week 1 day 4): no checksums. Still read.
 inline constexpr std::uint32_t kSstFormatVersion = 1;
+/// Format version 2 (week 2 day 7), what the engine writes: every block, the metadata and the
+/// filter (when there is one) are followed by the CRC-32C of their bytes (u32), checked before
+/// they are decoded.
+inline constexpr std::uint32_t kSstChecksummedFormatVersion = 2;
+/// The bytes of the checksum after each section of a version-2 SST.
+inline constexpr std::size_t kSstChecksumSize = 4;
 
 /// An open SST file. Layout, integers little-endian:
 ///
 ///     block 0 | ... | block n-1 | block metadata | Bloom filter | footer (kSstFooterSize bytes)
 ///
+/// From version 2 (week 2 day 7) each block, the metadata and a non-empty filter end with their
+/// CRC-32C (kSstChecksumSize bytes): a block's offsets in the metadata still bound its bytes and
+/// its checksum together.
 /// The filter section is empty when the SST has no Bloom filter. Only the metadata and the
 /// filter are kept in memory; blocks are read when needed, through the block cache.
 class SsTable {
@@ -72,6 +82,8 @@ class SsTable {
   const std::string& last_key() const { return last_key_; }
   std::uint64_t file_size() const { return file_.size(); }
   const std::filesystem::path& path() const { return file_.path(); }
+  /// kSstFormatVersion or kSstChecksummedFormatVersion.
+  std::uint32_t format_version() const { return format_version_; }
   /// The Bloom filter, or nullptr when the SST was built without one.
   const Bloom* bloom() const { return bloom_ ? &*bloom_ : nullptr; }
 
@@ -106,6 +118,7 @@ class SsTable {
   std::vector<BlockMeta> block_meta_;
   // Where the metadata starts: the end of the last block.
   std::uint64_t meta_offset_ = 0;
+  std::uint32_t format_version_ = kSstFormatVersion;
   std::string first_key_;
   std::string last_key_;
   std::optional<Bloom> bloom_;
