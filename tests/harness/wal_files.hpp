@@ -13,6 +13,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/fault_injection_fs.hpp"
+#include "harness/format_bytes.hpp"
 #include "mini_lsm/file_names.hpp"
 #include "mini_lsm/options.hpp"
 #include "mini_lsm/wal.hpp"
@@ -55,32 +56,6 @@ inline LsmOptions wal_options(std::shared_ptr<FileSystem> fs, bool enable_wal = 
 // All little-endian. The engine writes version 1 at checkpoint w2d6 and version 2 from w2d7 on,
 // and reads both; a day-6 test that pins the bytes of a file the engine wrote reads the version
 // the file declares (written_wal_format()) and compares with the bytes of that version.
-
-/// CRC-32C (Castagnoli: the reflected polynomial 0x82F63B78, register starting at and finally
-/// xored with 0xFFFFFFFF), one bit at a time: the harness's own, slow and obviously right, since
-/// the engine's crc32c() is the code under test (and a stub before week 2 day 7).
-constexpr std::uint32_t harness_crc32c(std::string_view bytes) {
-  std::uint32_t crc = 0xFFFFFFFF;
-  for (const char c : bytes) {
-    crc ^= static_cast<unsigned char>(c);
-    for (int bit = 0; bit < 8; ++bit) {
-      crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78 : crc >> 1;
-    }
-  }
-  return ~crc;
-}
-// Two vectors of RFC 3720 (B.4): the harness's CRC is checked when the tests compile.
-static_assert(harness_crc32c("123456789") == 0xE3069283);
-static_assert(harness_crc32c(std::string_view("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
-                                              "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
-                                              32)) == 0x8A9136AA);
-
-/// `value` as `width` bytes, low byte first, appended to `out`.
-inline void append_little_endian(std::string& out, std::uint64_t value, int width) {
-  for (int i = 0; i < width; ++i) {
-    out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-  }
-}
 
 /// One write as a WAL holds it: an empty value is a delete.
 struct WalWrite {
@@ -150,18 +125,8 @@ struct WalFormat {
     return out;
   }
 
-  /// checksum u32 | length u32 | payload, the checksum salted with this WAL's id (version 2).
-  std::string frame(std::string_view payload) const {
-    std::string covered;
-    append_little_endian(covered, id, 8);
-    append_little_endian(covered, payload.size(), 4);
-    covered += payload;
-    std::string out;
-    append_little_endian(out, harness_crc32c(covered), 4);
-    append_little_endian(out, payload.size(), 4);
-    out += payload;
-    return out;
-  }
+  /// The frame of `payload` in version 2, its checksum salted with this WAL's id.
+  std::string frame(std::string_view payload) const { return checksummed_frame(id, payload); }
 };
 
 /// A version-1 WAL of `id`: for tests that hand-craft files the engine must still read.
@@ -174,18 +139,11 @@ inline WalFormat wal_v1(std::uint64_t id) {
 /// and version 1 (what the engine writes at w2d6) or 2 (from w2d7 on).
 inline WalFormat written_wal_format(std::string_view bytes) {
   REQUIRE(bytes.size() >= kWalHeaderSize);
-  const auto number_at = [&](std::size_t at, int width) {
-    std::uint64_t value = 0;
-    for (int i = 0; i < width; ++i) {
-      value |= std::uint64_t{static_cast<unsigned char>(bytes[at + i])} << (8 * i);
-    }
-    return value;
-  };
-  REQUIRE(number_at(0, 4) == kWalMagic);
-  const auto version = static_cast<std::uint32_t>(number_at(4, 4));
+  REQUIRE(little_endian_at(bytes, 0, 4) == kWalMagic);
+  const auto version = static_cast<std::uint32_t>(little_endian_at(bytes, 4, 4));
   INFO("the WAL declares format version " << version);
   REQUIRE((version == kWalFormatVersion || version == kWalChecksummedFormatVersion));
-  return WalFormat{version, number_at(8, 8)};
+  return WalFormat{version, little_endian_at(bytes, 8, 8)};
 }
 
 /// The same, for the WAL at `path` of `fs`.
