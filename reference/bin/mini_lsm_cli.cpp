@@ -1,12 +1,12 @@
 // mini-lsm-cli: a REPL (and script runner) over the engine built from this tree.
 //
-// Every command prints one result line, except scan (one line per entry, then "N keys"), dump and
-// stats (several lines, then "ok"), so scripts and tests can read the output.
-// A failing command prints "error: <why>" and the session goes on; in script mode (stdin not a
-// terminal) the exit code is 1 when any command failed.
-// The session ends at close, quit or the end of the input, and all three close() the engine
-// (which flushes, or with --enable-wal syncs the WAL); crash ends it without close(), as a kill -9
-// would, to show what the WAL keeps.
+// Every command prints one result line (batch too: "ok: N writes in one batch"), except scan (one
+// line per entry, then "N keys"), dump and stats (several lines, then "ok"), so scripts and tests
+// can read the output. A failing command prints "error: <why>" and the session goes on; in script
+// mode (stdin not a terminal) the exit code is 1 when any command failed. The session ends at
+// close, quit or the end of the input, and all three close() the engine (which flushes, or with
+// --enable-wal syncs the WAL); crash ends it without close(), as a kill -9 would, to show what the
+// WAL keeps.
 
 #include <unistd.h>
 
@@ -28,6 +28,7 @@
 
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
+#include "mini_lsm/write_op.hpp"
 
 namespace {
 
@@ -38,8 +39,12 @@ using Words = std::vector<std::string>;
 constexpr std::uint64_t kMaxFillKeys = 1'000'000;
 
 constexpr const char* kHelp =
-    "commands: put KEY VALUE | get KEY | del KEY | scan [LO HI] | fill LO HI | flush | "
-    "full_compaction | sync | dump | stats | help | close | quit | crash";
+    "commands: put KEY VALUE | get KEY | del KEY | batch WRITE... (each WRITE is put KEY VALUE "
+    "or del KEY; all or none) | scan [LO HI] | fill LO HI | flush | full_compaction | sync | dump "
+    "| stats | help | close | quit | crash";
+
+constexpr const char* kBatchUsage =
+    "usage: batch WRITE... where each WRITE is put KEY VALUE or del KEY";
 
 Words split_words(const std::string& line) {
   std::istringstream stream(line);
@@ -63,6 +68,33 @@ std::uint64_t parse_number(const std::string& text) {
     throw mini_lsm::InvalidArgument("not a non-negative integer: " + text);
   }
   return number;
+}
+
+// The writes of `batch put k1 v1 del k2 ...`, in order; they view the words, which must outlive
+// them. Any word that starts no whole write makes the line an error, so nothing is written.
+std::vector<mini_lsm::WriteOp> parse_batch(const Words& words) {
+  std::vector<mini_lsm::WriteOp> writes;
+  std::size_t at = 1;  // words[0] is "batch"
+  while (at < words.size()) {
+    const std::string& verb = words[at];
+    const std::size_t arguments = verb == "put" ? 2 : verb == "del" ? 1 : 0;
+    if (arguments == 0) {
+      throw mini_lsm::InvalidArgument("batch: word " + std::to_string(at) + " is '" + verb +
+                                      "', not put or del (" + kBatchUsage + ")");
+    }
+    if (at + arguments >= words.size()) {
+      throw mini_lsm::InvalidArgument("batch: the " + verb + " at word " + std::to_string(at) +
+                                      " needs " + (arguments == 2 ? "KEY VALUE" : "KEY") + " (" +
+                                      kBatchUsage + ")");
+    }
+    writes.push_back(arguments == 2 ? mini_lsm::WriteOp::put(words[at + 1], words[at + 2])
+                                    : mini_lsm::WriteOp::del(words[at + 1]));
+    at += arguments + 1;
+  }
+  if (writes.empty()) {
+    throw mini_lsm::InvalidArgument(std::string(kBatchUsage) + ", at least one");
+  }
+  return writes;
 }
 
 // One session over one open engine. Each handler returns the command's result line.
@@ -105,6 +137,15 @@ class Session {
     expect_arguments(words, 1, "del KEY");
     engine_->del(words[1]);
     return "ok";
+  }
+
+  // Several puts and deletes in one write_batch() (week 2 day 7): after a crash, all of them or
+  // none. A bad line writes nothing: the whole line is parsed before the engine sees it.
+  std::string batch(const Words& words) {
+    const std::vector<mini_lsm::WriteOp> writes = parse_batch(words);
+    engine_->write_batch(writes);
+    return "ok: " + std::to_string(writes.size()) + (writes.size() == 1 ? " write" : " writes") +
+           " in one batch";
   }
 
   std::string fill(const Words& words) {
@@ -332,7 +373,8 @@ class Session {
       {"dump", &Session::dump},  {"stats", &Session::stats},
       {"help", &Session::help},  {"close", &Session::close},
       {"quit", &Session::close}, {"full_compaction", &Session::full_compaction},
-      {"sync", &Session::sync},  {"crash", &Session::crash}};
+      {"sync", &Session::sync},  {"crash", &Session::crash},
+      {"batch", &Session::batch}};
 };
 
 int run_session(Session& session, bool interactive) {

@@ -30,6 +30,38 @@ void encode_wal_batch(std::string& out, std::span<const WriteOp> batch) {
   // @lesson end
 }
 
+std::vector<WalRecordView> decode_wal_batch(const FrameView& frame, std::string_view file) {
+  // @lesson w2d7 decode_wal_batch: read the count (u32) and that many records (key_len u16, key,
+  //   value_len u32, value) from the payload with a ByteReader (file offset: after the frame
+  //   header); a count of 0, a value over kMaxValueSize or bytes left over are Corruption (the
+  //   checksum matched, so the writer wrote them); each view's offset is the frame's
+  ByteReader payload(frame.payload, file, frame.offset + kFrameHeaderSize);
+  const std::uint32_t count = payload.u32();
+  if (count == 0) {
+    payload.fail("a batch of 0 writes");
+  }
+  std::vector<WalRecordView> records;
+  for (std::uint32_t index = 0; index < count; ++index) {
+    WalRecordView record;
+    record.offset = frame.offset;
+    record.key = payload.take(payload.u16());
+    const std::uint32_t value_length = payload.u32();
+    if (value_length > kMaxValueSize) {
+      payload.fail("a value length of " + std::to_string(value_length) + " bytes, over the limit");
+    }
+    record.value = payload.take(value_length);
+    record.index_in_batch = index;
+    record.batch_size = count;
+    record.checksum = frame.checksum;
+    records.push_back(record);
+  }
+  if (payload.remaining() != 0) {
+    payload.fail(std::to_string(payload.remaining()) + " bytes after the last write of the batch");
+  }
+  return records;
+  // @lesson end
+}
+
 namespace {
 
 // Checks the header of the WAL held in `bytes` (provided): Corruption naming the offset of the
@@ -104,39 +136,6 @@ void read_plain_wal_records(std::string_view all, const std::string& file, WalRe
     at += record.position();
   }
   result.valid_size = result.torn_tail_offset.value_or(all.size());
-  // @lesson end
-}
-
-// Decodes the payload of a version-2 frame, whose checksum matched, into its records.
-std::vector<WalRecordView> decode_wal_batch(const FrameView& frame, const std::string& file) {
-  // @lesson w2d7 decode_wal_batch: read the count (u32) and that many records (key_len u16, key,
-  //   value_len u32, value) from the payload with a ByteReader (file offset: after the frame
-  //   header); a count of 0, a value over kMaxValueSize or bytes left over are Corruption (the
-  //   checksum matched, so the writer wrote them); each view's offset is the frame's
-  ByteReader payload(frame.payload, file, frame.offset + kFrameHeaderSize);
-  const std::uint32_t count = payload.u32();
-  if (count == 0) {
-    payload.fail("a batch of 0 writes");
-  }
-  std::vector<WalRecordView> records;
-  for (std::uint32_t index = 0; index < count; ++index) {
-    WalRecordView record;
-    record.offset = frame.offset;
-    record.key = payload.take(payload.u16());
-    const std::uint32_t value_length = payload.u32();
-    if (value_length > kMaxValueSize) {
-      payload.fail("a value length of " + std::to_string(value_length) + " bytes, over the limit");
-    }
-    record.value = payload.take(value_length);
-    record.index_in_batch = index;
-    record.batch_size = count;
-    record.checksum = frame.checksum;
-    records.push_back(record);
-  }
-  if (payload.remaining() != 0) {
-    payload.fail(std::to_string(payload.remaining()) + " bytes after the last write of the batch");
-  }
-  return records;
   // @lesson end
 }
 

@@ -14,11 +14,22 @@ std::uint32_t read_u32_at(std::string_view bytes, std::size_t at) {
   return reader.u32();
 }
 
-enum class FrameCheck { kWhole, kShortHeader, kBadLength, kPastEnd, kBadChecksum };
+}  // namespace
 
-// Whether a whole frame starts at `at`, and if not, the first thing wrong with it. The length is
-// checked before the checksum, so that a garbled length never makes it read past the end; and
-// nothing here allocates, since find_whole_frame() asks at every offset of a damaged region.
+std::uint32_t frame_checksum(std::uint64_t salt, std::string_view payload) {
+  // TODO(w2d7): crc32c() of the salt (u64) and the payload's length (u32), then crc32c_extend()
+  //   over the payload
+  throw ::mini_lsm::NotImplemented("w2d7", "frame_checksum");
+}
+
+void append_frame(std::string& out, std::uint64_t salt, std::string_view payload) {
+  // TODO(w2d7): frame_checksum() (u32), the payload's length (u32), the payload
+  throw ::mini_lsm::NotImplemented("w2d7", "append_frame");
+}
+
+// The length is checked before the checksum, so that a garbled length never makes it read past
+// the end; and nothing here allocates, since find_whole_frame() asks at every offset of a damaged
+// region.
 FrameCheck check_frame(std::string_view bytes, std::size_t at, const FrameRules& rules) {
   // TODO(w2d7): kShortHeader when fewer than kFrameHeaderSize bytes are left, kBadLength for a
   //   length outside [min_length, max_length], kPastEnd when the payload runs past the end,
@@ -27,9 +38,8 @@ FrameCheck check_frame(std::string_view bytes, std::size_t at, const FrameRules&
   throw ::mini_lsm::NotImplemented("w2d7", "check_frame");
 }
 
-// Words for what check_frame() found at `at` (provided).
-std::string describe_problem(FrameCheck check, std::string_view bytes, std::size_t at,
-                             const FrameRules& rules) {
+std::string describe_frame_problem(FrameCheck check, std::string_view bytes, std::size_t at,
+                                   const FrameRules& rules) {
   if (bytes.substr(at).find_first_not_of('\0') == std::string_view::npos) {
     return "only zero bytes from here (the file's size reached the disk, its data did not)";
   }
@@ -54,19 +64,6 @@ std::string describe_problem(FrameCheck check, std::string_view bytes, std::size
   return "a whole record";
 }
 
-}  // namespace
-
-std::uint32_t frame_checksum(std::uint64_t salt, std::string_view payload) {
-  // TODO(w2d7): crc32c() of the salt (u64) and the payload's length (u32), then crc32c_extend()
-  //   over the payload
-  throw ::mini_lsm::NotImplemented("w2d7", "frame_checksum");
-}
-
-void append_frame(std::string& out, std::uint64_t salt, std::string_view payload) {
-  // TODO(w2d7): frame_checksum() (u32), the payload's length (u32), the payload
-  throw ::mini_lsm::NotImplemented("w2d7", "append_frame");
-}
-
 std::optional<std::uint64_t> find_whole_frame(std::string_view bytes, std::size_t from,
                                               const FrameRules& rules) {
   // Any byte may start a frame: damage can shift nothing, or everything. Most offsets fail on
@@ -84,8 +81,8 @@ FramesRead read_frames(std::string_view bytes, std::size_t start, const FrameRul
   // TODO(w2d7): from `start`, while bytes remain: if check_frame() says kWhole, call `each` with
   //   the frame (offset, checksum, payload), count it and go past it; else, if find_whole_frame()
   //   finds a whole frame after this one's first byte, throw Corruption at this frame with
-  //   describe_problem() and where the whole frame is, otherwise this is the torn tail (offset,
-  //   describe_problem()) and reading stops; valid_size is where it stopped
+  //   describe_frame_problem() and where the whole frame is, otherwise this is the torn tail
+  //   (offset, describe_frame_problem()) and reading stops; valid_size is where it stopped
   throw ::mini_lsm::NotImplemented("w2d7", "read_frames");
 }
 

@@ -22,6 +22,14 @@ void encode_wal_batch(std::string& out, std::span<const WriteOp> batch) {
   throw ::mini_lsm::NotImplemented("w2d7", "encode_wal_batch");
 }
 
+std::vector<WalRecordView> decode_wal_batch(const FrameView& frame, std::string_view file) {
+  // TODO(w2d7): read the count (u32) and that many records (key_len u16, key, value_len u32, value)
+  //   from the payload with a ByteReader (file offset: after the frame header); a count of 0, a
+  //   value over kMaxValueSize or bytes left over are Corruption (the checksum matched, so the
+  //   writer wrote them); each view's offset is the frame's
+  throw ::mini_lsm::NotImplemented("w2d7", "decode_wal_batch");
+}
+
 namespace {
 
 // Checks the header of the WAL held in `bytes` (provided): Corruption naming the offset of the
@@ -60,15 +68,6 @@ void read_plain_wal_records(std::string_view all, const std::string& file, WalRe
   //   tail (torn_tail_offset: where it begins); a value_len over kMaxValueSize is Corruption at the
   //   record's offset; valid_size is where the last whole record ends
   throw ::mini_lsm::NotImplemented("w2d6", "read_plain_wal_records");
-}
-
-// Decodes the payload of a version-2 frame, whose checksum matched, into its records.
-std::vector<WalRecordView> decode_wal_batch(const FrameView& frame, const std::string& file) {
-  // TODO(w2d7): read the count (u32) and that many records (key_len u16, key, value_len u32, value)
-  //   from the payload with a ByteReader (file offset: after the frame header); a count of 0, a
-  //   value over kMaxValueSize or bytes left over are Corruption (the checksum matched, so the
-  //   writer wrote them); each view's offset is the frame's
-  throw ::mini_lsm::NotImplemented("w2d7", "decode_wal_batch");
 }
 
 // Version 2: checksummed frames, one per batch.

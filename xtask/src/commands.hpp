@@ -87,11 +87,16 @@ struct CrashTestOptions {
   int rounds = 200;
   std::string wal_sync = "always";  ///< "always" or "manual"
   std::uint64_t seed = 1;
-  std::string dir;  ///< where the rounds' databases go; empty: /dev/shm or the temp directory
+  std::string dir;     ///< where the rounds' databases go; empty: /dev/shm or the temp directory
+  bool batch = false;  ///< each write is a batch of several keys that must be found whole
+  /// Power cuts in-process on the fault-injecting file system (the tree's w2d7_tests) instead
+  /// of SIGKILLs; wal_sync, batch and dir do not apply.
+  bool power_loss = false;
 };
 /// Builds the tree's mini-lsm-cli and, for each round, kills it with SIGKILL in the middle of
 /// seeded writes with --enable-wal, reopens the database and checks that every write it
-/// acknowledged as durable is there, in order. Exit code 1 when something was lost.
+/// acknowledged as durable is there, in order (with batch, every batch found whole). Exit code 1
+/// when something was lost.
 int crash_test(const Repo& repo, const CrashTestOptions& options);
 
 // cmd_ci.cpp

@@ -98,6 +98,53 @@ RoundVerdict check_recovered(const std::map<std::string, std::string>& found, st
   return verdict;
 }
 
+std::string batch_slot_key(int slot) {
+  return "slot_" + std::to_string(slot);
+}
+
+std::string batch_command(std::uint64_t generation) {
+  const std::string marker = crash_value(generation);
+  std::string command = "batch put " + crash_key(generation) + " " + marker;
+  for (int slot = 0; slot < kBatchSlots; ++slot) {
+    command += " put " + batch_slot_key(slot) + " " + marker;
+  }
+  return command;
+}
+
+RoundVerdict check_recovered_batches(const std::map<std::string, std::string>& found,
+                                     std::uint64_t sent, std::uint64_t must_survive) {
+  std::map<std::string, std::string> batch_keys = found;
+  std::map<std::string, std::string> slots;
+  for (int slot = 0; slot < kBatchSlots; ++slot) {
+    if (const auto entry = batch_keys.find(batch_slot_key(slot)); entry != batch_keys.end()) {
+      slots.insert(*entry);
+      batch_keys.erase(entry);
+    }
+  }
+  RoundVerdict verdict = check_recovered(batch_keys, sent, must_survive);
+  // Every slot holds the marker of the newest batch found: the batches are whole.
+  const std::optional<std::string> marker =
+      verdict.present == 0 ? std::nullopt : std::optional(crash_value(verdict.present - 1));
+  for (int slot = 0; slot < kBatchSlots; ++slot) {
+    const std::string key = batch_slot_key(slot);
+    const auto entry = slots.find(key);
+    const std::optional<std::string> value =
+        entry == slots.end() ? std::nullopt : std::optional(entry->second);
+    if (value == marker) {
+      continue;
+    }
+    const auto describe = [](const std::optional<std::string>& text) {
+      return text ? "has " + *text : std::string("is missing");
+    };
+    verdict.problems.push_back("torn batch: " + key + " " + describe(value) + ", but " +
+                               (marker
+                                    ? "batch " + std::to_string(verdict.present - 1) +
+                                          " is the newest found, so it should have " + *marker
+                                    : std::string("no batch was found, so it should be missing")));
+  }
+  return verdict;
+}
+
 std::optional<std::string> missing_chapter(std::string_view message) {
   static const std::regex kTodo(R"(TODO\((w[1-9]d[1-9])\))");
   std::string text(message);

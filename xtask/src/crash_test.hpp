@@ -40,6 +40,23 @@ struct RoundVerdict {
 RoundVerdict check_recovered(const std::map<std::string, std::string>& found, std::uint64_t sent,
                              std::uint64_t must_survive);
 
+/// --batch (week 2 day 7): every batch of a round's history writes the same generation marker,
+/// crash_value(g) for batch g, to crash_key(g) and to each of kBatchSlots shared keys; a recovered
+/// slot whose marker differs from the others' is a batch kept in part.
+inline constexpr int kBatchSlots = 4;
+/// "slot_2": a key that every batch writes.
+std::string batch_slot_key(int slot);
+/// The CLI line of batch `generation`: "batch put key_000007 value_000007 put slot_0 value_000007
+/// ..." (kBatchSlots + 1 writes).
+std::string batch_command(std::uint64_t generation);
+
+/// check_recovered() for a history of `sent` batches, the first `must_survive` of them promised
+/// durable: the batches' own keys must be a prefix 0..n-1 of the history with n >= must_survive,
+/// and every slot must hold the marker of batch n-1 (or none, when n is 0): a slot of another
+/// generation, or a slot missing while others are there, is a torn batch.
+RoundVerdict check_recovered_batches(const std::map<std::string, std::string>& found,
+                                     std::uint64_t sent, std::uint64_t must_survive);
+
 /// The chapter ("w2d6") a NotImplemented message names ("... (look for TODO(w2d6) in your
 /// tree)"); nullopt for any other text.
 std::optional<std::string> missing_chapter(std::string_view message);

@@ -6,7 +6,10 @@
 
 #include "../../tests/harness/catch.hpp"
 
+using xtask::batch_command;
+using xtask::batch_slot_key;
 using xtask::check_recovered;
+using xtask::check_recovered_batches;
 using xtask::crash_key;
 using xtask::crash_value;
 using xtask::missing_chapter;
@@ -19,6 +22,16 @@ std::map<std::string, std::string> history_prefix(std::uint64_t count) {
   std::map<std::string, std::string> entries;
   for (std::uint64_t i = 0; i < count; ++i) {
     entries[crash_key(i)] = crash_value(i);
+  }
+  return entries;
+}
+
+// Batches 0..count-1 of a --batch round, as a scan would find them: each batch's own key, and
+// the slots with the newest batch's marker.
+std::map<std::string, std::string> batch_prefix(std::uint64_t count) {
+  std::map<std::string, std::string> entries = history_prefix(count);
+  for (int slot = 0; count > 0 && slot < xtask::kBatchSlots; ++slot) {
+    entries[batch_slot_key(slot)] = crash_value(count - 1);
   }
   return entries;
 }
@@ -101,4 +114,56 @@ TEST_CASE("crash-test names the chapter of a NotImplemented message", "[xtask][c
   CHECK(missing_chapter("error: week 2 day 6: LsmStorage::create_memtable_with_wal is not "
                         "implemented yet (look for TODO(w2d6) in your tree)") == "w2d6");
   CHECK_FALSE(missing_chapter("error: cannot open /x: Permission denied").has_value());
+}
+
+TEST_CASE("crash-test --batch sends one line per batch: its own key and every slot, one marker",
+          "[xtask][crash-test]") {
+  CHECK(batch_command(7) ==
+        "batch put key_000007 value_000007 put slot_0 value_000007 put slot_1 value_000007 put "
+        "slot_2 value_000007 put slot_3 value_000007");
+}
+
+TEST_CASE("crash-test --batch accepts whole batches, a prefix at least as long as the promise",
+          "[xtask][crash-test]") {
+  for (std::uint64_t found = 3; found <= 6; ++found) {
+    INFO(found);
+    const auto verdict = check_recovered_batches(batch_prefix(found), 6, 3);
+    CHECK(verdict.ok());
+    CHECK(verdict.present == found);
+  }
+  // Nothing promised, nothing found: no slot either.
+  CHECK(check_recovered_batches({}, 6, 0).ok());
+}
+
+TEST_CASE("crash-test --batch calls a slot of another generation, or a missing slot, torn",
+          "[xtask][crash-test]") {
+  auto mixed = batch_prefix(4);
+  mixed[batch_slot_key(2)] = crash_value(2);  // batch 3 kept in part: slot_2 still has batch 2's
+  const auto torn = check_recovered_batches(mixed, 6, 3);
+  CHECK_FALSE(torn.ok());
+  REQUIRE(torn.problems.size() == 1);
+  CHECK(torn.problems[0] ==
+        "torn batch: slot_2 has value_000002, but batch 3 is the newest found, so it should have "
+        "value_000003");
+
+  auto missing = batch_prefix(2);
+  missing.erase(batch_slot_key(0));
+  const auto gone = check_recovered_batches(missing, 6, 0);
+  REQUIRE(gone.problems.size() == 1);
+  CHECK(gone.problems[0] ==
+        "torn batch: slot_0 is missing, but batch 1 is the newest found, so it should have "
+        "value_000001");
+
+  // Slots without any batch key: a batch's own key was lost while its slots were kept.
+  std::map<std::string, std::string> orphan_slots{{batch_slot_key(1), crash_value(0)}};
+  const auto orphan = check_recovered_batches(orphan_slots, 6, 0);
+  REQUIRE(orphan.problems.size() == 1);
+  CHECK(orphan.problems[0] ==
+        "torn batch: slot_1 has value_000000, but no batch was found, so it should be missing");
+
+  // A lost promise is reported as in the plain mode, and the slots are checked against what is
+  // there.
+  const auto lost = check_recovered_batches(batch_prefix(2), 6, 4);
+  CHECK(lost.lost == 2);
+  CHECK(lost.problems.size() == 1);
 }

@@ -31,6 +31,17 @@ struct FrameRules {
   std::uint32_t max_length = 0;
 };
 
+/// Whether a whole frame starts at an offset, and if not, the first thing wrong with it.
+enum class FrameCheck { kWhole, kShortHeader, kBadLength, kPastEnd, kBadChecksum };
+
+/// Checks the frame that starts at `at` in `bytes` (at < bytes.size()).
+FrameCheck check_frame(std::string_view bytes, std::size_t at, const FrameRules& rules);
+
+/// Words for what check_frame() found at `at`, for messages and tools (provided); "only zero bytes
+/// from here ..." when nothing but zeros follows.
+std::string describe_frame_problem(FrameCheck check, std::string_view bytes, std::size_t at,
+                                   const FrameRules& rules);
+
 /// A whole frame whose checksum matched; `payload` points into the bytes read.
 struct FrameView {
   std::uint64_t offset = 0;

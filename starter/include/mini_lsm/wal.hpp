@@ -18,6 +18,7 @@
 
 #include "mini_lsm/file_system.hpp"
 #include "mini_lsm/options.hpp"
+#include "mini_lsm/record_frame.hpp"
 #include "mini_lsm/write_op.hpp"
 
 namespace mini_lsm {
@@ -66,6 +67,11 @@ struct WalRecordView {
   std::size_t batch_size = 1;
   std::uint32_t checksum = 0;
 };
+
+/// The records of the batch in `frame` (version 2), whose checksum matched. A count of 0, a
+/// value over kMaxValueSize or bytes after the last record are Corruption naming `file` and the
+/// offset: the writer wrote them, so the engine that wrote the file is broken.
+std::vector<WalRecordView> decode_wal_batch(const FrameView& frame, std::string_view file);
 
 /// What reading a WAL found.
 struct WalReadResult {
