@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "harness/fault_injection_fs.hpp"
+#include "harness/manifest_files.hpp"
 #include "mini_lsm/compaction/task.hpp"
 #include "mini_lsm/file_system.hpp"
 #include "mini_lsm/manifest.hpp"
@@ -151,17 +152,35 @@ inline std::uint32_t u32_at(std::string_view bytes, std::size_t at) {
   return value;
 }
 
-// The records framed in the bytes of one append: none for the header of a new manifest.
-inline std::vector<ManifestRecord> records_in(std::string_view bytes, const std::string& file) {
+// The records framed in the bytes of one append to the manifest `file`, whose format version
+// `versions` knows from its header; an append that starts with a header (a new manifest) sets it.
+inline std::vector<ManifestRecord> records_in(std::string_view bytes, const std::string& file,
+                                              std::map<std::string, std::uint32_t>& versions) {
   std::vector<ManifestRecord> records;
   std::size_t at = 0;
   if (bytes.size() >= kManifestHeaderSize && u32_at(bytes, 0) == kManifestMagic) {
+    versions[file] = u32_at(bytes, 4);
     at = kManifestHeaderSize;
   }
-  while (at + 4 <= bytes.size()) {
-    const std::uint32_t length = u32_at(bytes, at);
-    records.push_back(decode_record(bytes.substr(at + 4, length), file, at + 4));
-    at += 4 + length;
+  if (at == bytes.size()) {
+    return records;  // only the header
+  }
+  const auto version = versions.find(file);
+  if (version == versions.end()) {
+    throw std::logic_error("durability_events: an append to " + file +
+                           " before the log showed its header (its format version)");
+  }
+  const ManifestFormat format{version->second};
+  while (at + format.overhead() <= bytes.size()) {
+    const std::uint32_t length = u32_at(bytes, at + format.overhead() - 4);
+    const std::string_view payload = bytes.substr(at + format.overhead(), length);
+    // The frame must be exactly what the harness makes of the payload (in version 2 its checksum).
+    if (bytes.substr(at, format.overhead() + length) != format.framed(payload)) {
+      throw std::logic_error("durability_events: a badly framed record at byte " +
+                             std::to_string(at) + " of an append to " + file);
+    }
+    records.push_back(decode_record(payload, file, at + format.overhead()));
+    at += format.overhead() + length;
   }
   return records;
 }
@@ -272,16 +291,24 @@ inline std::vector<DurabilityEvent> durability_events(const std::vector<std::str
                                                       const std::vector<std::string>& appends) {
   std::vector<DurabilityEvent> events;
   std::size_t next_append = 0;
+  // The format version of each manifest, from its header; a rename carries it to the new name.
+  std::map<std::string, std::uint32_t> versions;
   for (const std::string& line : log) {
     DurabilityEvent event{line, {}};
     const auto words = durability_detail::words_of(line);
-    const bool failed = line.find(" (failed: ") != std::string::npos;
-    if (!failed && words.size() >= 2 && words[0] == "append" &&
-        is_manifest_name(std::filesystem::path(words[1]).filename().string())) {
+    const bool failed = words.empty() || line.find(" (failed: ") != std::string::npos;
+    const auto is_manifest = [&](std::size_t word) {
+      return words.size() > word &&
+             is_manifest_name(std::filesystem::path(words[word]).filename().string());
+    };
+    if (!failed && words[0] == "append" && is_manifest(1)) {
       if (next_append >= appends.size()) {
         throw std::logic_error("durability_events: more manifest appends in the log than captured");
       }
-      event.records = durability_detail::records_in(appends[next_append++], words[1]);
+      event.records = durability_detail::records_in(appends[next_append++], words[1], versions);
+    } else if (!failed && words[0] == "rename" && is_manifest(1) && is_manifest(2) &&
+               versions.contains(words[1])) {
+      versions[words[2]] = versions[words[1]];
     }
     events.push_back(std::move(event));
   }

@@ -1,5 +1,9 @@
 // Week 1 day 4: hostile SST files (truncated, bad footer, garbled metadata or blocks, flipped
 // bytes): opening or reading them throws Corruption naming the file, never reads out of bounds.
+//
+// From week 2 day 7 on the engine writes SST format version 2, where the metadata ends with its
+// CRC-32C. A test that garbles the metadata to reach open()'s own checks writes that checksum
+// anew (reseal_meta()), so that it still tests them and not only the checksum.
 
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +17,7 @@
 
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
+#include "harness/format_bytes.hpp"
 #include "harness/temp_dir.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/file.hpp"
@@ -73,6 +78,58 @@ void require_open_corruption(const std::filesystem::path& path) {
   } catch (const Corruption& error) {
     CHECK(error.file() == path.string());
     CHECK(std::string(error.what()).find(path.string()) != std::string::npos);
+  }
+}
+
+// The footer of the SST `bytes` (table.hpp): where the metadata and the filter start, and the
+// format version, which must be 1 or (from week 2 day 7) 2.
+struct Footer {
+  std::size_t meta_offset = 0;
+  std::size_t filter_offset = 0;
+  std::uint32_t version = 0;
+};
+
+Footer footer_of(const std::string& bytes) {
+  using mini_lsm::testing::little_endian_at;
+  REQUIRE(bytes.size() >= mini_lsm::kSstFooterSize);
+  const std::size_t at = bytes.size() - mini_lsm::kSstFooterSize;
+  const Footer footer{static_cast<std::size_t>(little_endian_at(bytes, at, 4)),
+                      static_cast<std::size_t>(little_endian_at(bytes, at + 4, 4)),
+                      static_cast<std::uint32_t>(little_endian_at(bytes, at + 8, 4))};
+  INFO("the SST declares format version " << footer.version);
+  REQUIRE((footer.version == mini_lsm::kSstFormatVersion ||
+           footer.version == mini_lsm::kSstChecksummedFormatVersion));
+  return footer;
+}
+
+// `data` as a section of an SST of `version`: followed by its CRC-32C (the harness's own) in
+// version 2, as it is in version 1.
+std::string sealed(std::string_view data, std::uint32_t version) {
+  std::string section(data);
+  if (version != mini_lsm::kSstFormatVersion) {
+    mini_lsm::testing::append_little_endian(section, mini_lsm::testing::harness_crc32c(data), 4);
+  }
+  return section;
+}
+
+// Where the metadata's checksum starts (version 2), or the metadata ends (version 1).
+std::size_t meta_data_end(const std::string& bytes) {
+  const Footer footer = footer_of(bytes);
+  return footer.version == mini_lsm::kSstFormatVersion
+             ? footer.filter_offset
+             : footer.filter_offset - mini_lsm::kSstChecksumSize;
+}
+
+// After metadata bytes of `bytes` were changed in place: in version 2 their checksum is written
+// anew, so that the change reaches the metadata's decoder and open()'s checks.
+void reseal_meta(std::string& bytes) {
+  const Footer footer = footer_of(bytes);
+  if (footer.version != mini_lsm::kSstFormatVersion) {
+    const std::size_t end = meta_data_end(bytes);
+    const std::string section =
+        sealed(std::string_view(bytes).substr(footer.meta_offset, end - footer.meta_offset),
+               footer.version);
+    bytes.replace(footer.meta_offset, section.size(), section);
   }
 }
 
@@ -157,6 +214,7 @@ TEST_CASE("sst open with garbled block metadata throws Corruption naming the fil
   SECTION("metadata that lists no blocks, with a consistent footer") {
     std::string no_blocks;
     BlockMeta::encode({}, no_blocks);
+    no_blocks = sealed(no_blocks, footer_of(bytes).version);
     const auto start = static_cast<std::uint32_t>(meta_start);
     // The footer as written, with the metadata and filter offsets (its first two fields, as
     // table.hpp documents) moved to the new metadata; version and magic stay.
@@ -165,6 +223,7 @@ TEST_CASE("sst open with garbled block metadata throws Corruption naming the fil
     footer.replace(4, 4, le32(start + static_cast<std::uint32_t>(no_blocks.size())));
     bytes = bytes.substr(0, meta_start) + no_blocks + footer;
   }
+  reseal_meta(bytes);
   write_file(path, bytes);
   require_open_corruption(path);
 }
@@ -275,6 +334,7 @@ std::string with_metas(std::string bytes, const SsTable& table,
   BlockMeta::encode(metas, new_meta);
   REQUIRE(new_meta.size() == old_meta.size());
   bytes.replace(meta_position(bytes, table), old_meta.size(), new_meta);
+  reseal_meta(bytes);
   return bytes;
 }
 
@@ -349,10 +409,13 @@ TEST_CASE("sst open rejects bytes left over between the block metadata and the f
   const std::string bytes = small_sst_bytes(dir);
   const std::size_t filter_offset_at = footer_field_at(bytes, FooterField::kFilterOffset);
   const std::uint32_t filter_offset = read_le32(bytes, filter_offset_at);
-  // One byte more between the metadata and the filter, and the footer says so.
+  // One byte more between the metadata and the filter (in version 2, before the metadata's
+  // checksum, which then covers it), and the footer says so.
+  const std::size_t after_meta = meta_data_end(bytes);
   std::string damaged =
-      bytes.substr(0, filter_offset) + std::string(1, '\0') + bytes.substr(filter_offset);
+      bytes.substr(0, after_meta) + std::string(1, '\0') + bytes.substr(after_meta);
   damaged.replace(filter_offset_at + 1, 4, le32(filter_offset + 1));
+  reseal_meta(damaged);
   require_open_rejects(dir, damaged);
 }
 
@@ -363,7 +426,11 @@ TEST_CASE("sst open of a foreign file or another format version throws Corruptio
   const std::size_t magic_at = footer_field_at(bytes, FooterField::kMagic);
   const std::size_t version_at = footer_field_at(bytes, FooterField::kVersion);
   REQUIRE(read_le32(bytes, magic_at) == mini_lsm::kSstMagic);
-  REQUIRE(read_le32(bytes, version_at) == mini_lsm::kSstFormatVersion);
+  // The version the engine writes: 1 until week 2 day 7 adds checksums (version 2); it reads both.
+  const std::uint32_t version = read_le32(bytes, version_at);
+  INFO("the SST declares format version " << version);
+  REQUIRE((version == mini_lsm::kSstFormatVersion ||
+           version == mini_lsm::kSstChecksummedFormatVersion));
   const auto path = dir.path() / "other.sst";
 
   const auto require_rejected = [&](const std::string& file, const std::string& says) {
@@ -389,7 +456,7 @@ TEST_CASE("sst open of a foreign file or another format version throws Corruptio
   }
   SECTION("a newer format version") {
     std::string newer = bytes;
-    newer.replace(version_at, 4, le32(mini_lsm::kSstFormatVersion + 1));
+    newer.replace(version_at, 4, le32(mini_lsm::kSstChecksummedFormatVersion + 1));
     require_rejected(newer, "version");
   }
   SECTION("format version 0") {

@@ -1,5 +1,6 @@
 // Week 1 day 7: Bloom filters, in SSTs and in the engine's point lookups.
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -8,11 +9,13 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "harness/catch.hpp"
 #include "harness/collect.hpp"
+#include "harness/format_bytes.hpp"
 #include "harness/temp_dir.hpp"
 #include "mini_lsm/bloom.hpp"
 #include "mini_lsm/error.hpp"
@@ -363,16 +366,37 @@ void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
-// The filter section of an SST file: [filter offset, footer start), the filter offset being the
-// footer's second u32 (table.hpp).
+// The bytes of the Bloom filter in an SST file: [filter offset, footer start), the filter offset
+// being the footer's second u32 (table.hpp). In format version 2 (from week 2 day 7; the footer's
+// third u32) the filter is followed by its CRC-32C, kSstChecksumSize bytes not included here.
 std::pair<std::size_t, std::size_t> filter_section(const std::string& bytes) {
   const std::size_t footer = bytes.size() - mini_lsm::kSstFooterSize;
-  std::size_t offset = 0;
-  for (int i = 3; i >= 0; --i) {
-    offset = (offset << 8) | static_cast<unsigned char>(bytes.at(footer + 4 + i));
+  const auto offset =
+      static_cast<std::size_t>(mini_lsm::testing::little_endian_at(bytes, footer + 4, 4));
+  const auto version =
+      static_cast<std::uint32_t>(mini_lsm::testing::little_endian_at(bytes, footer + 8, 4));
+  INFO("the SST declares format version " << version);
+  REQUIRE((version == mini_lsm::kSstFormatVersion ||
+           version == mini_lsm::kSstChecksummedFormatVersion));
+  const std::size_t end =
+      version == mini_lsm::kSstFormatVersion ? footer : footer - mini_lsm::kSstChecksumSize;
+  REQUIRE(offset < end);
+  return {offset, end};
+}
+
+// After the filter bytes of `bytes` were changed: in format version 2 their checksum is written
+// anew (by the harness's own CRC-32C), so that the changed filter reaches the filter's decoder
+// rather than stopping at the checksum. Version 1 has none.
+void reseal_filter(std::string& bytes) {
+  const auto [begin, end] = filter_section(bytes);
+  const std::size_t footer = bytes.size() - mini_lsm::kSstFooterSize;
+  if (end < footer) {
+    std::string checksum;
+    mini_lsm::testing::append_little_endian(
+        checksum,
+        mini_lsm::testing::harness_crc32c(std::string_view(bytes).substr(begin, end - begin)), 4);
+    bytes.replace(end, checksum.size(), checksum);
   }
-  REQUIRE(offset < footer);
-  return {offset, footer};
 }
 
 }  // namespace
@@ -389,6 +413,7 @@ TEST_CASE("sst open of a file with a damaged Bloom filter throws Corruption nami
     INFO("probe count " << static_cast<int>(static_cast<unsigned char>(probes)));
     std::string damaged = good;
     damaged[end - 1] = probes;  // the filter's last byte: its number of probes
+    reseal_filter(damaged);
     write_bytes(path, damaged);
     try {
       SsTable::open(2, nullptr, FileObject::open(path));
@@ -421,6 +446,7 @@ TEST_CASE("an all-zero Bloom filter rules out every key, alone and in an SST",
   std::string bytes = read_bytes(dir.path() / "1.sst");
   const auto [begin, end] = filter_section(bytes);
   bytes.replace(begin, end - 1 - begin, std::string(end - 1 - begin, '\0'));
+  reseal_filter(bytes);
   const auto path = dir.path() / "2.sst";
   write_bytes(path, bytes);
   const auto table = SsTable::open(2, nullptr, FileObject::open(path));

@@ -6,6 +6,11 @@
 // a manifest so that a crash leaves the old one or the new one, never a mix.
 //
 // Everything runs on the in-memory FaultInjectionFs: the bytes are planted or inspected directly.
+//
+// From week 2 day 7 on the engine writes format version 2 (each record in a checksummed frame)
+// and still reads version 1. So a test that pins the bytes of a manifest the engine wrote reads
+// the version the file declares and expects the exact bytes of that version
+// (harness/manifest_files.hpp); files planted by hand to test the reader stay version 1.
 
 #include <algorithm>
 #include <cerrno>
@@ -18,6 +23,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -25,6 +31,7 @@
 #include "harness/catch.hpp"
 #include "harness/fault_injection_fs.hpp"
 #include "harness/hex.hpp"
+#include "harness/manifest_files.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/file_names.hpp"
 #include "mini_lsm/lsm_storage.hpp"
@@ -58,7 +65,9 @@ using mini_lsm::testing::CrashMode;
 using mini_lsm::testing::FaultInjectionFs;
 using mini_lsm::testing::from_hex;
 using mini_lsm::testing::FsOp;
+using mini_lsm::testing::ManifestFormat;
 using mini_lsm::testing::to_hex;
+using mini_lsm::testing::written_manifest_format;
 
 namespace {
 
@@ -89,11 +98,12 @@ std::string byte(std::uint8_t value) {
   return std::string(1, static_cast<char>(value));
 }
 
+// The header of a manifest of format `version` (1 unless given: the files planted by hand).
 std::string header_bytes(std::uint32_t version = kManifestFormatVersion) {
   return u32_bytes(kManifestMagic) + u32_bytes(version);
 }
 
-// A record as it stands in the file: its payload's length, then the payload.
+// A record as it stands in a version-1 file: its payload's length, then the payload.
 std::string framed(const ManifestRecord& record) {
   const std::string payload = encode_record(record);
   return u32_bytes(static_cast<std::uint32_t>(payload.size())) + payload;
@@ -168,6 +178,33 @@ constexpr std::uint64_t kGoldenOffsets[] = {8, 50, 63, 76, 130, 190};
 constexpr std::uint32_t kGoldenLengths[] = {38, 9, 9, 50, 56, 59};
 constexpr std::uint64_t kGoldenSize = 253;
 
+// The golden records in `format`: kGoldenHex in version 1; in version 2 the same payloads (the
+// records' encoding does not change), each in its checksummed frame.
+std::string golden_bytes(const ManifestFormat& format) {
+  const std::string version_1 = from_hex(kGoldenHex);
+  std::string bytes = format.header();
+  for (std::size_t i = 0; i < std::size(kGoldenOffsets); ++i) {
+    bytes +=
+        format.framed(std::string_view(version_1).substr(kGoldenOffsets[i] + 4, kGoldenLengths[i]));
+  }
+  return bytes;
+}
+
+// Where each golden record starts in `format`, and (last) where the file ends: 8, 50, 63, 76,
+// 130, 190, 253 in version 1; 4 bytes later per record before in version 2.
+std::vector<std::uint64_t> golden_offsets(const ManifestFormat& format) {
+  std::vector<std::uint64_t> offsets{mini_lsm::kManifestHeaderSize};
+  for (const std::uint32_t length : kGoldenLengths) {
+    offsets.push_back(offsets.back() + format.overhead() + length);
+  }
+  return offsets;
+}
+
+// A record as it stands in a manifest of `format`.
+std::string framed_in(const ManifestFormat& format, const ManifestRecord& record) {
+  return format.framed(encode_record(record));
+}
+
 // ---- Writing and reading ---------------------------------------------------------------------
 
 // A manifest at kPath holding `records` (the first one through create()), still open.
@@ -205,20 +242,23 @@ bool mentions(const std::exception& error, const std::string& text) {
   return std::string(error.what()).find(text) != std::string::npos;
 }
 
-// Where each record of `records` starts in a manifest holding them after the header.
-std::vector<std::uint64_t> offsets_of(const std::vector<ManifestRecord>& records) {
+// Where each record of `records` starts in a manifest of `format` holding them after the header.
+std::vector<std::uint64_t> offsets_of(const ManifestFormat& format,
+                                      const std::vector<ManifestRecord>& records) {
   std::vector<std::uint64_t> offsets;
   std::uint64_t at = mini_lsm::kManifestHeaderSize;
   for (const ManifestRecord& record : records) {
     offsets.push_back(at);
-    at += framed(record).size();
+    at += framed_in(format, record).size();
   }
   return offsets;
 }
 
-void check_entries(const ManifestContents& contents, const std::vector<ManifestRecord>& records) {
+// `contents` read a manifest of `format` holding exactly `records`.
+void check_entries(const ManifestContents& contents, const ManifestFormat& format,
+                   const std::vector<ManifestRecord>& records) {
   REQUIRE(contents.entries.size() == records.size());
-  const std::vector<std::uint64_t> offsets = offsets_of(records);
+  const std::vector<std::uint64_t> offsets = offsets_of(format, records);
   for (std::size_t i = 0; i < records.size(); ++i) {
     INFO("record " << i << ": " << mini_lsm::describe(records[i]));
     CHECK(contents.entries[i].offset == offsets[i]);
@@ -324,8 +364,9 @@ TEST_CASE(
   FaultInjectionFs fs;
   write_manifest(fs, golden_records());
   const std::string bytes = fs.contents(kPath);
-  CHECK(bytes.size() == kGoldenSize);
-  CHECK(to_hex(bytes) == to_hex(from_hex(kGoldenHex)));
+  const ManifestFormat format = written_manifest_format(bytes);
+  CHECK(bytes.size() == (format.version == 1 ? kGoldenSize : kGoldenSize + 6 * 4));
+  CHECK(to_hex(bytes) == to_hex(golden_bytes(format)));
   CHECK(fs.durable_contents(kPath) == bytes);  // every record synced
 }
 
@@ -362,7 +403,15 @@ TEST_CASE(
   FaultInjectionFs fs;
   write_manifest(fs, records);
   const ManifestContents contents = read_manifest(kPath, fs);
-  check_entries(contents, records);
+  const ManifestFormat format = written_manifest_format(fs.contents(kPath));
+  CHECK(fs.contents(kPath) == format.header() + [&] {
+    std::string all;
+    for (const ManifestRecord& record : records) {
+      all += framed_in(format, record);
+    }
+    return all;
+  }());
+  check_entries(contents, format, records);
   CHECK(contents.torn_tail_offset == std::nullopt);
   CHECK(contents.file_size == fs.contents(kPath).size());
 }
@@ -388,7 +437,7 @@ TEST_CASE("manifest round trip keeps empty lists, 10000-id lists and the largest
   };
   FaultInjectionFs fs;
   write_manifest(fs, records);
-  check_entries(read_manifest(kPath, fs), records);
+  check_entries(read_manifest(kPath, fs), written_manifest_format(fs.contents(kPath)), records);
   CHECK(encode_record(records[2]).size() == 1 + 1 + 4 + 4 + 4);  // type, task, 3 empty lists
 }
 
@@ -517,7 +566,8 @@ TEST_CASE("manifest that is a foreign file (an SST, text, a wrong magic) is Corr
 
 TEST_CASE("manifest of another format version is Corruption at offset 4 naming that version",
           "[w2d5][manifest-file][hostile]") {
-  for (const std::uint32_t version : {0U, 2U, 0xffffffffU}) {
+  // Version 2 is the checksummed format of week 2 day 7, which the engine reads: 3 is not.
+  for (const std::uint32_t version : {0U, 3U, 0xffffffffU}) {
     INFO("version " << version);
     const std::optional<Corruption> error =
         corruption_reading(header_bytes(version) + framed(FlushRecord{1}));
@@ -717,15 +767,23 @@ TEST_CASE("manifest add_record appends length and payload in one append, then sy
   fs.create_directories(kDir);
   Manifest manifest = Manifest::create(kPath, snapshot(1, {}, {}), fs);
   CHECK(manifest.path() == kPath);
+  const ManifestFormat format = written_manifest_format(fs.contents(kPath));
+  // A flush record's payload is 9 bytes, this compaction's 30; version 2 frames them with 4
+  // more bytes (the checksum) than version 1.
+  const std::string flush_append = std::to_string(format.overhead() + 9);
+  const std::string compaction_append = std::to_string(format.overhead() + 30);
+  CHECK(flush_append == (format.version == 1 ? "13" : "17"));
   fs.clear_log();
   manifest.add_record(FlushRecord{7});
-  CHECK(fs.log() == std::vector<std::string>{"append /db/MANIFEST 13", "sync /db/MANIFEST"});
+  CHECK(fs.log() ==
+        std::vector<std::string>{"append /db/MANIFEST " + flush_append, "sync /db/MANIFEST"});
   manifest.add_record(CompactionRecord{FullCompactionTask{{7}, {}}, {8}});
   CHECK(fs.log().size() == 4);
-  CHECK(fs.log()[2] == "append /db/MANIFEST 34");
+  CHECK(fs.log()[2] == "append /db/MANIFEST " + compaction_append);
   CHECK(fs.durable_contents(kPath) ==
-        header_bytes() + framed(snapshot(1, {}, {})) + framed(FlushRecord{7}) +
-            framed(CompactionRecord{FullCompactionTask{{7}, {}}, {8}}));
+        format.header() + framed_in(format, snapshot(1, {}, {})) +
+            framed_in(format, FlushRecord{7}) +
+            framed_in(format, CompactionRecord{FullCompactionTask{{7}, {}}, {8}}));
 }
 
 namespace {
@@ -755,13 +813,15 @@ TEST_CASE(
   FaultInjectionFs fs;
   Manifest manifest = open_manifest(fs, {snapshot(1, {}, {}), NewMemtableRecord{1}});
   const std::string before = fs.contents(kPath);
+  const ManifestFormat format = written_manifest_format(before);
   fs.fail(FsOp::kSync, 1);
   fs.clear_log();
   const std::string first = io_error_of([&] { manifest.add_record(FlushRecord{1}); });
   CHECK(fs.log() ==
-        std::vector<std::string>{"append /db/MANIFEST 13", failed("sync /db/MANIFEST", EIO)});
+        std::vector<std::string>{"append /db/MANIFEST " + std::to_string(format.overhead() + 9),
+                                 failed("sync /db/MANIFEST", EIO)});
   const std::string after_failure = fs.contents(kPath);
-  CHECK(after_failure == before + framed(FlushRecord{1}));
+  CHECK(after_failure == before + framed_in(format, FlushRecord{1}));
 
   fs.clear_log();
   CHECK(io_error_of([&] { manifest.add_record(NewMemtableRecord{2}); }) == first);
@@ -781,7 +841,8 @@ TEST_CASE(
   fs.clear_log();
   const std::string first = io_error_of([&] { manifest.add_record(FlushRecord{1}); });
   CHECK(fs.log().size() == 1);  // no sync after a failed append
-  CHECK(fs.contents(kPath) == before + framed(FlushRecord{1}).substr(0, 5));
+  CHECK(fs.contents(kPath) ==
+        before + framed_in(written_manifest_format(before), FlushRecord{1}).substr(0, 5));
 
   fs.clear_log();
   CHECK(io_error_of([&] { manifest.add_record(FlushRecord{2}); }) == first);
@@ -805,7 +866,9 @@ TEST_CASE("manifest after a crash holds the records synced before it, in every c
       }
       fs.crash(mode, seed);
       const ManifestContents contents = read_manifest(kPath, fs);
-      const std::uint64_t cut_record = kGoldenOffsets[3];
+      const ManifestFormat format = written_manifest_format(fs.contents(kPath));
+      const std::uint64_t cut_record = golden_offsets(format)[3];
+      const std::uint64_t cut_record_end = golden_offsets(format)[4];
       REQUIRE(contents.entries.size() >= 3);
       for (std::size_t i = 0; i < 3; ++i) {
         CHECK(contents.entries[i].record == records[i]);
@@ -813,7 +876,7 @@ TEST_CASE("manifest after a crash holds the records synced before it, in every c
       if (mode == CrashMode::kKeepRandomPrefix) {  // none, part or all of the unsynced record
         CHECK(contents.entries.size() <= 4);
         const std::size_t size = fs.contents(kPath).size();
-        const bool partial = size > cut_record && size < cut_record + 4 + kGoldenLengths[3];
+        const bool partial = size > cut_record && size < cut_record_end;
         CHECK(contents.torn_tail_offset ==
               (partial ? std::optional<std::uint64_t>(cut_record) : std::nullopt));
       } else if (mode == CrashMode::kZeroFillUnsynced) {
@@ -885,7 +948,8 @@ TEST_CASE(
       REQUIRE(!old_contents.entries.empty());
       auto next = std::get<SnapshotRecord>(old_contents.entries.front().record);
       next.next_id += 10;
-      const std::string new_bytes = header_bytes() + framed(next);
+      const ManifestFormat format = written_manifest_format(old_bytes);
+      const std::string new_bytes = format.header() + framed_in(format, next);
 
       fs->crash_after(point);
       try {
@@ -923,7 +987,8 @@ TEST_CASE("manifest create replaces a MANIFEST.tmp an earlier crash left",
   fs.write_file("/db/MANIFEST.tmp", "half of a manifest");
   const SnapshotRecord first = snapshot(4, {3, 2}, {Level{1, {1}}});
   Manifest::create(kPath, first, fs);
-  CHECK(fs.contents(kPath) == header_bytes() + framed(first));
+  const ManifestFormat format = written_manifest_format(fs.contents(kPath));
+  CHECK(fs.contents(kPath) == format.header() + framed_in(format, first));
   CHECK(fs.files(kDir) == std::vector<std::string>{"MANIFEST"});
 }
 
@@ -936,7 +1001,8 @@ TEST_CASE("manifest create is durable when it returns: a crash right after keeps
   Manifest::create(kPath, first, fs);
   fs.crash(CrashMode::kDropUnsynced);
   CHECK(fs.durable_files(kDir) == std::vector<std::string>{"MANIFEST"});
-  CHECK(fs.contents(kPath) == header_bytes() + framed(first));
+  const ManifestFormat format = written_manifest_format(fs.contents(kPath));
+  CHECK(fs.contents(kPath) == format.header() + framed_in(format, first));
   const ManifestContents contents = read_manifest(kPath, fs);
   REQUIRE(contents.entries.size() == 1);
   CHECK(contents.entries.front().record == ManifestRecord(first));

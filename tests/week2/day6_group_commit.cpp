@@ -51,7 +51,8 @@ using mini_lsm::testing::FaultInjectionFs;
 using mini_lsm::testing::FsOp;
 using mini_lsm::testing::SyncEvent;
 using mini_lsm::testing::SyncStage;
-using mini_lsm::testing::wal_record;
+using mini_lsm::testing::WalFormat;
+using mini_lsm::testing::written_wal_format;
 
 namespace {
 
@@ -198,6 +199,9 @@ class Writer {
          std::string wal, std::string key, std::string value)
       : key_(std::move(key)),
         value_(std::move(value)),
+        // The exact bytes of its record, in the version the WAL declares (read here, on the
+        // test's thread, where a failed REQUIRE may stop the test).
+        record_(written_wal_format(*fs, wal).record(key_, value_)),
         thread_([this, &engine, &gate, fs, wal = std::move(wal)] { run(engine, gate, *fs, wal); }) {
   }
   Writer(const Writer&) = delete;
@@ -235,10 +239,9 @@ class Writer {
     try {
       engine.put(key_, value_);
       syncs_completed_on_return_ = gate.completed();
-      const std::string record = wal_record(key_, value_);
-      durable_on_return_ = fs.durable_contents(wal).find(record) != std::string::npos;
-      const std::size_t at = fs.contents(wal).find(record);
-      record_end_ = at == std::string::npos ? 0 : at + record.size();
+      durable_on_return_ = fs.durable_contents(wal).find(record_) != std::string::npos;
+      const std::size_t at = fs.contents(wal).find(record_);
+      record_end_ = at == std::string::npos ? 0 : at + record_.size();
     } catch (...) {
       error_ = std::current_exception();
     }
@@ -247,6 +250,7 @@ class Writer {
 
   std::string key_;
   std::string value_;
+  std::string record_;
   std::atomic<pid_t> tid_{0};
   std::atomic<bool> entered_{false};
   std::atomic<bool> finished_{false};
@@ -364,7 +368,8 @@ TEST_CASE(
     const std::string leader = "round" + std::to_string(round);
     const Writers writers =
         held_round(*engine, gate, fs, leader, distinct_writes(leader + "-follower", 7));
-    CHECK(fs->durable_contents(current_wal(*engine)).find(wal_record(leader, "leader")) !=
+    const std::string wal = current_wal(*engine);
+    CHECK(fs->durable_contents(wal).find(written_wal_format(*fs, wal).record(leader, "leader")) !=
           std::string::npos);
     for (const auto& writer : writers) {
       INFO("writer " << writer->key());
@@ -386,6 +391,7 @@ TEST_CASE("always: a single writer makes one fsync per put", "[w2d6][group-commi
   auto engine = open_always(fs);
   FsyncGate gate(fs);
   const std::string wal = current_wal(*engine);
+  const WalFormat format = written_wal_format(*fs, wal);
   const WalStats before = engine->wal_stats();
   const std::size_t syncs_before = gate.completed();
   for (int i = 0; i < 40; ++i) {
@@ -393,7 +399,7 @@ TEST_CASE("always: a single writer makes one fsync per put", "[w2d6][group-commi
     engine->put(key, "value");
     INFO("put " << i);
     CHECK(gate.completed() == syncs_before + static_cast<std::size_t>(i) + 1);
-    CHECK(fs->durable_contents(wal).ends_with(wal_record(key, "value")));
+    CHECK(fs->durable_contents(wal).ends_with(format.record(key, "value")));
   }
   const WalStats delta = minus(engine->wal_stats(), before);
   CHECK(delta.fsyncs == 40);
@@ -410,7 +416,8 @@ TEST_CASE(
   FsyncGate gate(fs);
   engine->put("warm", "up");
   const std::string wal = current_wal(*engine);
-  const std::size_t leader_end = fs->contents(wal).size() + wal_record("lead", "leader").size();
+  const std::size_t leader_end =
+      fs->contents(wal).size() + written_wal_format(*fs, wal).record_size(4, 6);
   const std::size_t events_before = gate.events().size();
   const std::size_t completed_before = gate.completed();
   const Writers writers = held_round(*engine, gate, fs, "lead", distinct_writes("follower", 7));
@@ -473,6 +480,7 @@ TEST_CASE(
   {
     auto engine = open_always(fs);
     const std::string wal = current_wal(*engine);
+    const WalFormat format = written_wal_format(*fs, wal);
     std::mutex inserted_mutex;
     std::vector<std::string> inserted;  // keys in the order the memtable received them
     mini_lsm::sync_point::Scoped recorder(std::string(mini_lsm::sync_point::kSkipListInsert),
@@ -512,7 +520,7 @@ TEST_CASE(
           const std::string value = "t" + std::to_string(thread) + "-" + std::to_string(i);
           try {
             engine->put(key, value);
-            if (fs->durable_contents(wal).find(wal_record(key, value)) == std::string::npos) {
+            if (fs->durable_contents(wal).find(format.record(key, value)) == std::string::npos) {
               ++not_durable;
             }
           } catch (...) {

@@ -6,17 +6,23 @@
 // WAL that syncs and flushes nothing, so the next open replays the WAL. The crash command exits
 // without close(), as a kill -9 would.
 
+#include <cstddef>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 
 #include "harness/catch.hpp"
 #include "harness/run_cli.hpp"
 #include "harness/temp_dir.hpp"
+#include "harness/wal_files.hpp"
 
 using mini_lsm::testing::CliResult;
 using mini_lsm::testing::run_cli_with;
 using mini_lsm::testing::TempDir;
+using mini_lsm::testing::WalFormat;
+using mini_lsm::testing::written_wal_format;
 
 namespace {
 
@@ -26,10 +32,22 @@ CliResult run_wal_cli(const std::filesystem::path& db, const std::string& flags,
   return run_cli_with(flags + " --path '" + db.string() + "'", db.string() + ".script", script);
 }
 
-// A record of key k and value v takes 2 + |k| + 4 + |v| bytes; the header 16.
+// The header takes 16 bytes. A record of key k and value v takes 2 + |k| + 4 + |v| bytes in
+// format version 1 (what the engine writes at w2d6), and 12 more in version 2 (from w2d7 on: a
+// frame header of 8 and a batch count of 4).
 constexpr int kHeader = 16;
-constexpr int record_bytes(int key, int value) {
-  return 2 + key + 4 + value;
+
+// The format of the WAL file `wal` (the version it declares), read from the disk.
+WalFormat format_of(const std::filesystem::path& wal) {
+  std::ifstream input(wal, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(input)),
+                          std::istreambuf_iterator<char>());
+  return written_wal_format(bytes);
+}
+
+// The bytes of a record of a key of `key` bytes and a value of `value` bytes in `format`.
+int record_bytes(const WalFormat& format, std::size_t key, std::size_t value) {
+  return static_cast<int>(format.record_size(key, value));
 }
 
 }  // namespace
@@ -46,11 +64,12 @@ TEST_CASE("cli --enable-wal --wal-sync always keeps every acknowledged write acr
   // Nothing was flushed: the writes exist only in the WAL of memtable 0.
   CHECK(std::filesystem::exists(db / "0.wal"));
   CHECK_FALSE(std::filesystem::exists(db / "0.sst"));
+  const WalFormat format = format_of(db / "0.wal");
 
   const auto second = run_wal_cli(db, "--enable-wal", "get a\nget b\n");
   INFO(second.output);
   CHECK(second.exit_code == 0);
-  const int bytes = kHeader + 2 * record_bytes(1, 1) + record_bytes(1, 0);
+  const int bytes = kHeader + 2 * record_bytes(format, 1, 1) + record_bytes(format, 1, 0);
   CHECK(second.output == "recovered: replayed 0.wal: 3 records, " + std::to_string(bytes) +
                              " bytes\n"
                              "a (not found)\n"
@@ -66,13 +85,14 @@ TEST_CASE("cli in manual mode keeps what sync made durable and loses the writes 
   INFO(first.output);
   REQUIRE(first.exit_code == 0);
   CHECK(first.output == "ok\nok\nok\ncrashing: exit without close()\n");
+  const WalFormat format = format_of(db / "0.wal");
 
   // The second put waited in the WAL's buffer in memory: the crash took it.
   const auto second = run_wal_cli(db, "--enable-wal", "scan\n");
   INFO(second.output);
   CHECK(second.exit_code == 0);
   CHECK(second.output == "recovered: replayed 0.wal: 1 records, " +
-                             std::to_string(kHeader + record_bytes(1, 1)) +
+                             std::to_string(kHeader + record_bytes(format, 1, 1)) +
                              " bytes\n"
                              "a=1\n"
                              "1 keys\n");
@@ -86,11 +106,12 @@ TEST_CASE("cli with a WAL syncs at the end of its input and at quit, so the next
   const auto first = run_wal_cli(db, "--enable-wal", "put a 1\nput b 2\n");
   INFO(first.output);
   REQUIRE(first.exit_code == 0);
+  const WalFormat format = format_of(db / "0.wal");
   const auto second = run_wal_cli(db, "--enable-wal", "put c 3\nquit\n");
   INFO(second.output);
   REQUIRE(second.exit_code == 0);
   CHECK(second.output == "recovered: replayed 0.wal: 2 records, " +
-                             std::to_string(kHeader + 2 * record_bytes(1, 1)) +
+                             std::to_string(kHeader + 2 * record_bytes(format, 1, 1)) +
                              " bytes\n"
                              "ok\n"
                              "ok\n");
@@ -98,9 +119,10 @@ TEST_CASE("cli with a WAL syncs at the end of its input and at quit, so the next
   const auto third = run_wal_cli(db, "--enable-wal", "scan\n");
   INFO(third.output);
   CHECK(third.exit_code == 0);
-  CHECK(std::regex_match(third.output, std::regex("recovered: replayed [0-9]+\\.wal: 1 records, " +
-                                                  std::to_string(kHeader + record_bytes(1, 1)) +
-                                                  " bytes\na=1\nb=2\nc=3\n3 keys\n")));
+  CHECK(std::regex_match(third.output,
+                         std::regex("recovered: replayed [0-9]+\\.wal: 1 records, " +
+                                    std::to_string(kHeader + record_bytes(format, 1, 1)) +
+                                    " bytes\na=1\nb=2\nc=3\n3 keys\n")));
 }
 
 TEST_CASE("cli reports a torn WAL tail with its offset, cuts it and keeps the whole records",
@@ -111,9 +133,10 @@ TEST_CASE("cli reports a torn WAL tail with its offset, cuts it and keeps the wh
       run_wal_cli(db, "--enable-wal --wal-sync always", "put a 1\nput bb 22\ncrash\n");
   REQUIRE(first.exit_code == 0);
   const auto wal = db / "0.wal";
-  const int whole = kHeader + record_bytes(1, 1);
+  const WalFormat format = format_of(wal);
+  const int whole = kHeader + record_bytes(format, 1, 1);
   REQUIRE(std::filesystem::file_size(wal) ==
-          static_cast<std::uintmax_t>(whole + record_bytes(2, 2)));
+          static_cast<std::uintmax_t>(whole + record_bytes(format, 2, 2)));
   // A crash in the middle of the second append: three of its bytes reached the disk.
   std::filesystem::resize_file(wal, static_cast<std::uintmax_t>(whole + 3));
 
@@ -173,17 +196,22 @@ TEST_CASE("cli stats shows the WAL's bytes, fsyncs, commit groups and the last r
       run_wal_cli(db, "--enable-wal --wal-sync always", "put a 1\nput b 2\ndel a\nstats\ncrash\n");
   INFO(first.output);
   REQUIRE(first.exit_code == 0);
+  // The bytes of the three records: 8 + 8 + 7 in version 1, 12 more each in version 2.
+  const WalFormat format = format_of(db / "0.wal");
+  const int records = 2 * record_bytes(format, 1, 1) + record_bytes(format, 1, 0);
+  CHECK(records == (format.version == 1 ? 23 : 23 + 3 * 12));
   const std::string number = "[0-9]+\\.[0-9]";
   // Three writes, one after the other: three groups of one, each fsynced; nothing replayed.
-  CHECK(std::regex_search(first.output,
-                          std::regex("\nblock cache: [^\n]*\n"
-                                     "WAL: 23 bytes, 3 fsyncs, fsync p50 " +
-                                     number + " us, p99 " + number +
-                                     " us\n"
-                                     "WAL commit groups: 3, 1.00 writes per group\n"
-                                     "WAL replay at open: 0 WALs, 0 records, 0 bytes, [0-9.]+ s, "
-                                     "[0-9.]+ MB/s\n"
-                                     "ok\n")));
+  CHECK(std::regex_search(
+      first.output, std::regex("\nblock cache: [^\n]*\n"
+                               "WAL: " +
+                               std::to_string(records) + " bytes, 3 fsyncs, fsync p50 " + number +
+                               " us, p99 " + number +
+                               " us\n"
+                               "WAL commit groups: 3, 1.00 writes per group\n"
+                               "WAL replay at open: 0 WALs, 0 records, 0 bytes, [0-9.]+ s, "
+                               "[0-9.]+ MB/s\n"
+                               "ok\n")));
 
   const auto second = run_wal_cli(db, "--enable-wal", "stats\n");
   INFO(second.output);
@@ -191,7 +219,9 @@ TEST_CASE("cli stats shows the WAL's bytes, fsyncs, commit groups and the last r
   CHECK(std::regex_search(second.output,
                           std::regex("\nWAL: 0 bytes, 0 fsyncs, fsync p50 0.0 us, p99 0.0 us\n"
                                      "WAL commit groups: 0, 0.00 writes per group\n"
-                                     "WAL replay at open: 1 WALs, 3 records, 39 bytes, "
+                                     "WAL replay at open: 1 WALs, 3 records, " +
+                                     std::to_string(kHeader + records) +
+                                     " bytes, "
                                      "[0-9]+\\.[0-9]{6} s, [0-9]+\\.[0-9] MB/s\n"
                                      "ok\n$")));
 

@@ -48,16 +48,26 @@ using mini_lsm::testing::ManifestRecorder;
 using mini_lsm::testing::numbered_key;
 using mini_lsm::testing::ordering_violations;
 using mini_lsm::testing::wal_at;
-using mini_lsm::testing::wal_header;
 using mini_lsm::testing::wal_name;
 using mini_lsm::testing::wal_options;
-using mini_lsm::testing::wal_record;
+using mini_lsm::testing::WalFormat;
+using mini_lsm::testing::WalWrite;
+using mini_lsm::testing::written_wal_format;
 
 namespace {
 
 using Model = std::map<std::string, std::string>;
 using Names = std::vector<std::string>;
 const char* const kDb = "/db";
+
+// The exact bytes the engine's WAL `id` must hold after `writes`, each its own record, in the
+// format version the file declares: 1 at w2d6, 2 (checksummed frames) from w2d7 on.
+std::string wal_holding(const FaultInjectionFs& fs, std::size_t id,
+                        const std::vector<WalWrite>& writes = {}) {
+  const WalFormat format = written_wal_format(fs, wal_at(id));
+  REQUIRE(format.id == id);
+  return format.file(writes);
+}
 const char* const kManifest = "/db/MANIFEST";
 
 // The records of the MANIFEST as it is now, in order.
@@ -127,7 +137,7 @@ TEST_CASE("A new engine with a WAL holds exactly the WAL of its current memtable
   CHECK(fs->files(kDb) == Names{"0.wal", "LOCK", "MANIFEST"});
   // Durable as a whole: the bytes and the name survive a power cut right now.
   CHECK(fs->durable_files(kDb) == Names{"0.wal", "LOCK", "MANIFEST"});
-  CHECK(fs->durable_contents(wal_at(0)) == wal_header(0));
+  CHECK(fs->durable_contents(wal_at(0)) == wal_holding(*fs, 0));
   CHECK(manifest_records(*fs).back() == ManifestRecord{NewMemtableRecord{0, true}});
 }
 
@@ -139,15 +149,15 @@ TEST_CASE("A freeze creates the WAL of the new memtable and keeps the frozen one
   engine->force_freeze_memtable();
   REQUIRE(engine->state()->memtable->id() == 1);
   CHECK(fs->files(kDb) == Names{"0.wal", "1.wal", "LOCK", "MANIFEST"});
-  CHECK(fs->durable_contents(wal_at(1)) == wal_header(1));
+  CHECK(fs->durable_contents(wal_at(1)) == wal_holding(*fs, 1));
   engine->put("b", "2");
   engine->force_freeze_memtable();
   CHECK(files_ending(*fs, ".wal") == Names{"0.wal", "1.wal", "2.wal"});
   // sync() reaches the frozen memtables' WALs too: their records were still in memory.
   engine->sync();
-  CHECK(fs->durable_contents(wal_at(0)) == wal_header(0) + wal_record("a", "1"));
-  CHECK(fs->durable_contents(wal_at(1)) == wal_header(1) + wal_record("b", "2"));
-  CHECK(fs->durable_contents(wal_at(2)) == wal_header(2));
+  CHECK(fs->durable_contents(wal_at(0)) == wal_holding(*fs, 0, {{"a", "1"}}));
+  CHECK(fs->durable_contents(wal_at(1)) == wal_holding(*fs, 1, {{"b", "2"}}));
+  CHECK(fs->durable_contents(wal_at(2)) == wal_holding(*fs, 2));
 }
 
 TEST_CASE("A write that fills the memtable freezes it, and the next memtable's WAL exists at once",
@@ -164,8 +174,8 @@ TEST_CASE("A write that fills the memtable freezes it, and the next memtable's W
   engine->put("next", "y");
   engine->sync();
   CHECK(fs->durable_contents(wal_at(0)) ==
-        wal_header(0) + wal_record("small", "x") + wal_record("big", std::string(100, 'v')));
-  CHECK(fs->durable_contents(wal_at(1)) == wal_header(1) + wal_record("next", "y"));
+        wal_holding(*fs, 0, {{"small", "x"}, {"big", std::string(100, 'v')}}));
+  CHECK(fs->durable_contents(wal_at(1)) == wal_holding(*fs, 1, {{"next", "y"}}));
 }
 
 TEST_CASE("A flush removes its memtable's WAL only after the flush record is durable",
@@ -199,7 +209,7 @@ TEST_CASE("Each WAL carries the id of the SST its memtable becomes, and only the
   std::vector<std::size_t> flushed;  // newest first, as L0 lists them
   for (int round = 0; round < 3; ++round) {
     const std::size_t id = engine->state()->memtable->id();
-    REQUIRE(fs->contents(wal_at(id)).starts_with(wal_header(id)));
+    REQUIRE(fs->contents(wal_at(id)) == wal_holding(*fs, id));
     put_keys(*engine, model, round * 5, 10, "r" + std::to_string(round));
     engine->force_freeze_memtable();
     engine->force_flush();
@@ -233,7 +243,7 @@ TEST_CASE("A new WAL is created, synced and named durably before the NewMemtable
     CHECK(named < recorded);
     // No sync came later (the put of "a" is still buffered), so this is what the sync before
     // the record made durable: the whole header.
-    CHECK(fs->durable_contents(path) == wal_header(id));
+    CHECK(fs->durable_contents(path) == wal_holding(*fs, id));
     CHECK(line_index(log, "sync /db/MANIFEST", recorded) > recorded);
   }
   // What manifest-dump shows: the records name the WAL of each memtable.
@@ -250,7 +260,8 @@ TEST_CASE("Every put and delete is durable in the WAL before it reaches the memt
   LsmOptions options = wal_options(fs);
   options.wal_sync = WalSyncMode::kAlways;
   const auto engine = LsmStorage::open(kDb, options);
-  std::string expected_wal = wal_header(0);
+  const WalFormat format = written_wal_format(*fs, wal_at(0));
+  std::string expected_wal = format.header();
   std::vector<std::string> missing;  // writes the memtable saw before the WAL held them
   std::size_t inserts = 0;
   const mini_lsm::sync_point::Scoped before_insert(
@@ -261,7 +272,7 @@ TEST_CASE("Every put and delete is durable in the WAL before it reaches the memt
         }
       });
   const auto write = [&](std::string_view key, std::optional<std::string_view> value) {
-    expected_wal += wal_record(key, value.value_or(""));
+    expected_wal += format.record(key, value.value_or(""));
     if (value) {
       engine->put(key, *value);
     } else {
@@ -391,7 +402,7 @@ TEST_CASE(
   engine->put("a", "1");
   engine->close();
   const std::string wal = fs->contents(wal_at(0));
-  CHECK(wal == wal_header(0) + wal_record("a", "1"));
+  CHECK(wal == wal_holding(*fs, 0, {{"a", "1"}}));
   CHECK_THROWS_AS(engine->put("b", "2"), InvalidArgument);
   CHECK_THROWS_AS(engine->del("a"), InvalidArgument);
   CHECK(fs->contents(wal_at(0)) == wal);
@@ -422,8 +433,9 @@ TEST_CASE("Bad writes are refused before a byte reaches the WAL, and the engine 
     const std::string longest_key(kMaxKeySize, 'k');
     engine->put(longest_key, "max");
     engine->put("b", "2");
+    const WalFormat format = written_wal_format(before);
     CHECK(fs->durable_contents(wal_at(0)) ==
-          before + wal_record(longest_key, "max") + wal_record("b", "2"));
+          before + format.record(longest_key, "max") + format.record("b", "2"));
   }
   fs->crash(CrashMode::kDropUnsynced);
   const auto reopened = LsmStorage::open(kDb, options);

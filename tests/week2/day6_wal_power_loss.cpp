@@ -44,7 +44,8 @@ using mini_lsm::testing::FaultInjectionFs;
 using mini_lsm::testing::FsOp;
 using mini_lsm::testing::ManifestRecorder;
 using mini_lsm::testing::ordering_violations;
-using mini_lsm::testing::wal_record;
+using mini_lsm::testing::WalFormat;
+using mini_lsm::testing::written_wal_format;
 
 namespace {
 
@@ -422,11 +423,12 @@ TEST_CASE("always: each write is durable when it returns, and a power cut keeps 
   {
     auto engine = open_wal_engine(fs, WalSyncMode::kAlways);
     const std::string wal = current_wal(*engine);
+    const WalFormat format = written_wal_format(*fs, wal);
     for (const Write& write : writes) {
       apply(*engine, write);
       INFO("after writing " << write.key);
       REQUIRE(fs->durable_contents(wal) == fs->contents(wal));
-      REQUIRE(fs->contents(wal).ends_with(wal_record(write.key, write.value.value_or(""))));
+      REQUIRE(fs->contents(wal).ends_with(format.record(write.key, write.value.value_or(""))));
     }
   }
   fs->crash(CrashMode::kDropUnsynced);
@@ -729,7 +731,13 @@ TEST_CASE(
     "a torn append on a full disk fails the write, leaves the memtable unchanged, refuses later "
     "writes, and the reopen cuts the torn record",
     "[w2d6][wal-power-loss]") {
-  const std::string torn_record = wal_record("c", "the torn value");
+  // The format version the engine writes (1 at w2d6, 2 from w2d7 on), from a WAL it creates.
+  const WalFormat format = [] {
+    const auto fs = std::make_shared<FaultInjectionFs>();
+    const auto engine = open_wal_engine(fs, WalSyncMode::kAlways);
+    return written_wal_format(*fs, current_wal(*engine));
+  }();
+  const std::string torn_record = format.record("c", "the torn value");
   for (const std::size_t written : {std::size_t{1}, std::size_t{2}, std::size_t{3},
                                     torn_record.size() / 2, torn_record.size() - 1}) {
     INFO("the append writes " << written << " of the record's " << torn_record.size() << " bytes");
@@ -747,9 +755,10 @@ TEST_CASE(
       CHECK_THROWS_AS(engine->put("d", "4"), IoError);
       CHECK(engine->background_error() != nullptr);
     }
-    const std::uint64_t torn_at =
-        mini_lsm::kWalHeaderSize + wal_record("a", "1").size() + wal_record("b", "").size();
-    REQUIRE(fs->contents(wal).size() == torn_at + written);  // the torn bytes are in the file
+    const std::string whole = format.file({{"a", "1"}, {"b", ""}});
+    const std::uint64_t torn_at = whole.size();
+    // The torn bytes are in the file, after the whole records.
+    REQUIRE(fs->contents(wal) == whole + torn_record.substr(0, written));
     // Reopened without a power cut: the file ends inside the failed record.
     auto engine = open_wal_engine(fs, WalSyncMode::kAlways);
     CHECK(scan_all(*engine) == Contents{{"a", "1"}});

@@ -48,10 +48,12 @@ using mini_lsm::testing::FaultInjectionFs;
 using mini_lsm::testing::files_ending;
 using mini_lsm::testing::numbered_key;
 using mini_lsm::testing::wal_at;
-using mini_lsm::testing::wal_header;
 using mini_lsm::testing::wal_name;
 using mini_lsm::testing::wal_options;
-using mini_lsm::testing::wal_record;
+using mini_lsm::testing::wal_v1;
+using mini_lsm::testing::WalFormat;
+using mini_lsm::testing::WalWrite;
+using mini_lsm::testing::written_wal_format;
 
 namespace {
 
@@ -109,10 +111,10 @@ Entries sstable_entries(const LsmStorage& engine, std::size_t id) {
 }
 
 // What the writes of one memtable put into its WAL: its entries, newest value per key
-// (tombstones as empty values), and the bytes of its records.
+// (tombstones as empty values), and the writes in order (one record each).
 struct MemtableWrites {
   Model entries;
-  std::uint64_t record_bytes = 0;
+  std::vector<WalWrite> writes;
 };
 
 // Writes into the engine, the model of the whole database and the writes of the current memtable.
@@ -141,7 +143,7 @@ class Writer {
  private:
   void note(const std::string& key, const std::string& value) {
     memtables_.back().entries[key] = value;
-    memtables_.back().record_bytes += wal_record(key, value).size();
+    memtables_.back().writes.push_back(WalWrite{key, value});
   }
 
   LsmStorage& engine_;
@@ -193,12 +195,20 @@ TEST_CASE("A crash after sync() replays every live WAL into the L0 SST of its me
   const Model model = writer.model();
   const std::vector<MemtableWrites> memtables = writer.memtables();
   crash(engine, *fs);
+  // Each WAL holds exactly its memtable's writes, in the format version it declares (1 at w2d6,
+  // 2 from w2d7 on); replaying it reads all of its bytes.
+  std::vector<std::string> wal_sizes;
+  for (std::size_t id = 0; id < 3; ++id) {
+    INFO("WAL " << id);
+    const WalFormat format = written_wal_format(*fs, wal_at(id));
+    CHECK(format.id == id);
+    CHECK((fs->contents(wal_at(id)) == format.file(memtables[id].writes)));
+    wal_sizes.push_back(std::to_string(format.offsets(memtables[id].writes).back()));
+  }
 
   const auto reopened = LsmStorage::open(kDb, wal_options(fs));
   const RecoveryReport& report = reopened->recovery_report();
-  const auto bytes = [&](std::size_t id) {
-    return std::to_string(mini_lsm::kWalHeaderSize + memtables[id].record_bytes);
-  };
+  const auto bytes = [&](std::size_t id) { return wal_sizes[id]; };
   CHECK(replayed_text(report.replayed_wals) == "[0: 10 records " + bytes(0) +
                                                    " bytes, 1: 10 records " + bytes(1) +
                                                    " bytes, 2: 10 records " + bytes(2) + " bytes]");
@@ -282,6 +292,7 @@ TEST_CASE("A stale WAL of a flushed memtable copied back is ignored and removed"
   engine->sync();
   crash(engine, *fs);
   fs->write_file(wal_at(0), stale);
+  const WalFormat format = written_wal_format(*fs, wal_at(2));
 
   const auto reopened = LsmStorage::open(kDb, wal_options(fs));
   CHECK(reopened->get("k") == std::optional<std::string>("new"));
@@ -289,7 +300,7 @@ TEST_CASE("A stale WAL of a flushed memtable copied back is ignored and removed"
   CHECK(reopened->get("z") == std::optional<std::string>("1"));
   CHECK(reopened->recovery_report().removed_stale_wals == Ids{0});
   CHECK(replayed_text(reopened->recovery_report().replayed_wals) ==
-        "[2: 1 records " + std::to_string(mini_lsm::kWalHeaderSize + wal_record("z", "1").size()) +
+        "[2: 1 records " + std::to_string(mini_lsm::kWalHeaderSize + format.record_size(1, 1)) +
             " bytes]");
   CHECK(reopened->state()->l0_sstables == Ids{2, 1, 0});
   CHECK(files_ending(*fs, ".wal") == Names{"3.wal"});
@@ -305,6 +316,14 @@ TEST_CASE(
     const auto fs = std::make_shared<FaultInjectionFs>();
     crashed_with_three_live_wals(fs);
     fs->remove(wal_at(missing));
+    // The WALs that are there end in a torn record (three bytes of an append a crash cut short,
+    // in either format version): a replay would cut them off, but the open must refuse the
+    // directory before it touches any WAL.
+    for (std::size_t id = 0; id < 3; ++id) {
+      if (id != missing) {
+        fs->write_file(wal_at(id), fs->contents(wal_at(id)) + std::string("\x05\x00k", 3));
+      }
+    }
     const auto before = directory_contents(*fs);
     const Corruption error = open_must_fail(fs);
     INFO(error.what());
@@ -318,7 +337,7 @@ TEST_CASE("An orphan WAL that no record names is removed, and no id is handed ou
   SECTION("a WAL planted with a high id") {
     const auto fs = std::make_shared<FaultInjectionFs>();
     crashed_with_three_live_wals(fs);
-    fs->write_file(wal_at(9), wal_header(9) + wal_record("ghost", "boo"));
+    fs->write_file(wal_at(9), wal_v1(9).file({{"ghost", "boo"}}));
     const auto reopened = LsmStorage::open(kDb, wal_options(fs));
     CHECK(reopened->recovery_report().removed_stale_wals == Ids{9});
     CHECK(reopened->recovery_report().replayed_wals.size() == 3);
@@ -370,14 +389,7 @@ TEST_CASE(
   // Five writes synced into WAL 0; the power cut then leaves the file ending at `cut`.
   const std::vector<std::pair<std::string, std::string>> writes{
       {"k1", "v1"}, {"k2", "value-2"}, {"k3", "v3"}, {"k4", "v4"}, {"k5", "last-value"}};
-  std::uint64_t last_record = mini_lsm::kWalHeaderSize;
-  for (std::size_t index = 0; index + 1 < writes.size(); ++index) {
-    last_record += wal_record(writes[index].first, writes[index].second).size();
-  }
-  const std::uint64_t end = last_record + wal_record(writes[4].first, writes[4].second).size();
-  for (std::uint64_t cut = last_record; cut < end; ++cut) {
-    INFO("WAL cut at byte " << cut << " (the last record spans " << last_record << ".." << end
-                            << ")");
+  const auto crashed_after_writes = [&] {
     const auto fs = std::make_shared<FaultInjectionFs>();
     auto engine = LsmStorage::open(kDb, wal_options(fs));
     for (const auto& [key, value] : writes) {
@@ -385,9 +397,26 @@ TEST_CASE(
     }
     engine->sync();
     crash(engine, *fs);
+    return fs;
+  };
+  // Where the last record lies depends on the format version the engine writes (1 at w2d6, 2
+  // from w2d7 on): the WAL must hold exactly the five records of that version.
+  std::vector<WalWrite> records;
+  for (const auto& [key, value] : writes) {
+    records.push_back(WalWrite{key, value});
+  }
+  const std::string written = crashed_after_writes()->contents(wal_at(0));
+  const WalFormat format = written_wal_format(written);
+  REQUIRE(written == format.file(records));
+  const std::uint64_t last_record = format.offsets(records)[4];
+  const std::uint64_t end = format.offsets(records)[5];
+  for (std::uint64_t cut = last_record; cut < end; ++cut) {
+    INFO("WAL cut at byte " << cut << " (the last record spans " << last_record << ".." << end
+                            << ")");
+    const auto fs = crashed_after_writes();
     fs->write_file(wal_at(0), fs->contents(wal_at(0)).substr(0, cut));
 
-    engine = LsmStorage::open(kDb, wal_options(fs));
+    auto engine = LsmStorage::open(kDb, wal_options(fs));
     const std::string torn = cut == last_record ? "" : " torn at " + std::to_string(last_record);
     CHECK(replayed_text(engine->recovery_report().replayed_wals) ==
           "[0: 4 records " + std::to_string(last_record) + " bytes" + torn + "]");
