@@ -9,24 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "harness/format_bytes.hpp"
 #include "mini_lsm/wal.hpp"
 
 namespace mini_lsm::testing {
-
-/// `value` as its `bytes` little-endian bytes.
-inline std::string little_endian(std::uint64_t value, int bytes) {
-  std::string out;
-  for (int index = 0; index < bytes; ++index) {
-    out.push_back(static_cast<char>((value >> (8 * index)) & 0xff));
-  }
-  return out;
-}
-inline std::string le32(std::uint32_t value) {
-  return little_endian(value, 4);
-}
-inline std::string le64(std::uint64_t value) {
-  return little_endian(value, 8);
-}
 
 /// Overwrites the four bytes at `at` with `value`, little-endian: a garbled length field.
 inline void overwrite_u32(std::string& bytes, std::size_t at, std::uint32_t value) {

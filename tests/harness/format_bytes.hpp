@@ -17,6 +17,22 @@ inline void append_little_endian(std::string& out, std::uint64_t value, int widt
   }
 }
 
+/// `value` as its `width` little-endian bytes.
+inline std::string little_endian(std::uint64_t value, int width) {
+  std::string out;
+  append_little_endian(out, value, width);
+  return out;
+}
+inline std::string le16(std::uint16_t value) {
+  return little_endian(value, 2);
+}
+inline std::string le32(std::uint32_t value) {
+  return little_endian(value, 4);
+}
+inline std::string le64(std::uint64_t value) {
+  return little_endian(value, 8);
+}
+
 /// The `width`-byte little-endian number at `at` of `bytes` (which must hold it).
 inline std::uint64_t little_endian_at(std::string_view bytes, std::size_t at, int width) {
   std::uint64_t value = 0;

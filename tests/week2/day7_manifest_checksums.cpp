@@ -48,12 +48,12 @@ using mini_lsm::ManifestRecord;
 using mini_lsm::NewMemtableRecord;
 using mini_lsm::read_manifest;
 using mini_lsm::SnapshotRecord;
+using mini_lsm::testing::checksummed_frame;
 using mini_lsm::testing::FaultInjectionFs;
 using mini_lsm::testing::from_hex;
+using mini_lsm::testing::le32;
 using mini_lsm::testing::to_hex;
 using mini_lsm::testing::day7::flipped;
-using mini_lsm::testing::day7::frame;
-using mini_lsm::testing::day7::le32;
 using mini_lsm::testing::day7::u32_at;
 
 namespace {
@@ -277,7 +277,7 @@ TEST_CASE(
   // The same frames built by the harness from the records' payloads, salt 0.
   std::string framed = bytes.substr(0, kManifestHeaderSize);
   for (const ManifestRecord& record : golden_records()) {
-    framed += frame(0, encode_record(record));
+    framed += checksummed_frame(0, encode_record(record));
   }
   CHECK(to_hex(framed) == to_hex(bytes));
 }
@@ -408,12 +408,12 @@ TEST_CASE(
     "[w2d7][manifest-checksums]") {
   const std::string bytes = from_hex(kGoldenHex);
   SECTION("an unknown record type, as the last frame") {
-    const std::string detail =
-        require_corruption(bytes + frame(0, from_hex("09 0100000000000000")), kGoldenSize + 8, 5);
+    const std::string detail = require_corruption(
+        bytes + checksummed_frame(0, from_hex("09 0100000000000000")), kGoldenSize + 8, 5);
     CHECK(mentions(detail, "unknown record type 9"));
   }
   SECTION("a flush record with a byte left over, between two whole frames") {
-    const std::string odd = frame(0, from_hex("03 0700000000000000 00"));
+    const std::string odd = checksummed_frame(0, from_hex("03 0700000000000000 00"));
     const std::string damaged = bytes.substr(0, kOffsets[2]) + odd + bytes.substr(kOffsets[2]);
     // Records 0 and 1, then the odd one: its id is fine, the byte after it is not.
     require_corruption(damaged, kOffsets[2] + 8 + 9, 2);
@@ -426,7 +426,7 @@ TEST_CASE(
     "[w2d7][manifest-checksums]") {
   const std::string bytes = from_hex(kGoldenHex);
   // A frame of length 0 whose checksum is right for it: still no record.
-  const std::string empty = frame(0, "");
+  const std::string empty = checksummed_frame(0, "");
   REQUIRE(empty.size() == 8);
   const std::string oversized = le32(0x12345678) + le32(kMaxManifestRecordSize + 1) + "abc";
 

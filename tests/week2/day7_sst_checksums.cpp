@@ -50,11 +50,11 @@ using mini_lsm::testing::collect;
 using mini_lsm::testing::Entries;
 using mini_lsm::testing::FaultInjectionFs;
 using mini_lsm::testing::from_hex;
+using mini_lsm::testing::harness_crc32c;
+using mini_lsm::testing::le32;
 using mini_lsm::testing::numbered_key;
 using mini_lsm::testing::to_hex;
-using mini_lsm::testing::day7::crc32c_bitwise;
 using mini_lsm::testing::day7::flipped;
-using mini_lsm::testing::day7::le32;
 using mini_lsm::testing::day7::sealed;
 using mini_lsm::testing::day7::sst_footer;
 using mini_lsm::testing::day7::u32_at;
@@ -333,16 +333,16 @@ void check_layout(const Entries& entries, std::size_t bloom_bits) {
     INFO("block " << i);
     const std::uint64_t begin = layout.block_offsets[i];
     const std::string block = bytes.substr(begin, ends[i] - begin - 4);
-    CHECK(u32_at(bytes, ends[i] - 4) == crc32c_bitwise(block));
+    CHECK(u32_at(bytes, ends[i] - 4) == harness_crc32c(block));
     CHECK(table->read_block(i)->encode() == block);
   }
   CHECK(u32_at(bytes, layout.filter_offset - 4) ==
-        crc32c_bitwise(
+        harness_crc32c(
             bytes.substr(layout.meta_offset, layout.filter_offset - layout.meta_offset - 4)));
   if (bloom_bits > 0) {
     REQUIRE(table->bloom() != nullptr);
     CHECK(u32_at(bytes, footer_at - 4) ==
-          crc32c_bitwise(bytes.substr(layout.filter_offset, footer_at - layout.filter_offset - 4)));
+          harness_crc32c(bytes.substr(layout.filter_offset, footer_at - layout.filter_offset - 4)));
   } else {
     CHECK(table->bloom() == nullptr);
     CHECK(layout.filter_offset == footer_at);  // no filter: no section, no checksum
@@ -550,7 +550,7 @@ TEST_CASE(
 
   // The same bytes with a checksum that matches them: nothing but the checksum told them apart.
   const std::string filter = zeroed.substr(bits_at, bits_size + 1);
-  zeroed.replace(layout.footer_at - 4, 4, le32(crc32c_bitwise(filter)));
+  zeroed.replace(layout.footer_at - 4, 4, le32(harness_crc32c(filter)));
   fs.write_file(kPath, zeroed);
   const auto table = SsTable::open(1, nullptr, FileObject::open(kPath, fs));
   REQUIRE(table->bloom() != nullptr);
