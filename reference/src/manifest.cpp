@@ -288,8 +288,25 @@ std::string describe(const ManifestRecord& record) {
 
 namespace {
 
-// Checks the header (provided) and returns the format version.
+// Checks the header and returns the format version.
 std::uint32_t check_manifest_header(std::string_view bytes, const std::string& file) {
+  // @lesson w2d5 check_manifest_header: at least kManifestHeaderSize bytes starting with
+  //   kManifestMagic (else Corruption at offset 0), then kManifestFormatVersion (else Corruption
+  //   at offset 4 naming the version found); return the version
+  //| ByteReader header(bytes, file, 0);
+  //| if (bytes.size() < kManifestHeaderSize || header.u32() != kManifestMagic) {
+  //|   throw Corruption(file, 0, "not a manifest (it does not start with the manifest magic number)");
+  //| }
+  //| const std::uint32_t version = header.u32();
+  //| if (version != kManifestFormatVersion) {
+  //|   throw Corruption(file, 4,
+  //|                    "a manifest of format version " + std::to_string(version) +
+  //|                        ", but this engine reads version " +
+  //|                        std::to_string(kManifestFormatVersion));
+  //| }
+  //| return version;
+  // @lesson w2d7 replaces: accept kManifestChecksummedFormatVersion too (a day-5 manifest still
+  //   opens)
   ByteReader header(bytes, file, 0);
   if (bytes.size() < kManifestHeaderSize || header.u32() != kManifestMagic) {
     throw Corruption(file, 0, "not a manifest (it does not start with the manifest magic number)");
@@ -303,6 +320,7 @@ std::uint32_t check_manifest_header(std::string_view bytes, const std::string& f
                          std::to_string(kManifestChecksummedFormatVersion));
   }
   return version;
+  // @lesson end
 }
 
 using EachManifestEntry = std::function<void(const ManifestEntry&)>;

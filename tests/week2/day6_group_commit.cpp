@@ -9,17 +9,11 @@
 // the leader is parked, the only place a writer of these tests can sleep is its turn in the
 // writer queue.
 
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <fstream>
 #include <functional>
 #include <future>
 #include <map>
@@ -35,6 +29,7 @@
 #include "harness/catch.hpp"
 #include "harness/fault_injection_fs.hpp"
 #include "harness/wal_files.hpp"
+#include "harness/wal_fsync_gate.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/sync_point.hpp"
@@ -53,6 +48,9 @@ using mini_lsm::testing::SyncEvent;
 using mini_lsm::testing::SyncStage;
 using mini_lsm::testing::WalFormat;
 using mini_lsm::testing::written_wal_format;
+using FsyncGate = mini_lsm::testing::WalFsyncGate;
+using mini_lsm::testing::this_thread_id;
+using mini_lsm::testing::thread_state;
 
 namespace {
 
@@ -82,114 +80,6 @@ Contents scan_all(const LsmStorage& engine) {
   }
   return contents;
 }
-
-// The kernel's id of the calling thread.
-pid_t this_thread_id() {
-  return static_cast<pid_t>(::syscall(SYS_gettid));
-}
-
-// The scheduler's state of thread `tid` of this process: 'R' running or runnable, 'S' asleep
-// (blocked), ...; '\0' once it has exited.
-char thread_state(pid_t tid) {
-  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) {
-    return '\0';
-  }
-  const std::size_t end_of_name = line.rfind(')');  // the name may hold spaces and parentheses
-  return end_of_name == std::string::npos || end_of_name + 2 >= line.size() ? '\0'
-                                                                            : line[end_of_name + 2];
-}
-
-// The sync hook of the tests: it records every sync of a WAL, and parks the next one once armed
-// until the test releases it. Its state is shared with the hook, so that a thread still inside
-// the hook outlives nothing it uses; destroying the gate releases a parked thread.
-class FsyncGate {
- public:
-  explicit FsyncGate(std::shared_ptr<FaultInjectionFs> fs)
-      : fs_(std::move(fs)), state_(std::make_shared<State>()) {
-    fs_->set_sync_hook([state = state_](const SyncEvent& event) { state->on_sync(event); });
-  }
-  FsyncGate(const FsyncGate&) = delete;
-  FsyncGate& operator=(const FsyncGate&) = delete;
-  ~FsyncGate() {
-    fs_->set_sync_hook(nullptr);
-    release();
-  }
-
-  /// The next WAL sync to begin parks (at SyncStage::kBefore) until release().
-  void arm() {
-    const std::lock_guard lock(state_->mutex);
-    state_->armed = true;
-    state_->parked = false;
-    state_->released = false;
-  }
-
-  /// True once a sync is parked; false as soon as `leader` finished without parking, or after
-  /// 5 s.
-  bool wait_until_parked(const std::future<void>& leader) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    std::unique_lock lock(state_->mutex);
-    while (!state_->parked && std::chrono::steady_clock::now() < deadline) {
-      if (leader.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-        break;  // the leader threw before its fsync (a stub, say)
-      }
-      state_->changed.wait_for(lock, std::chrono::milliseconds(1));
-    }
-    return state_->parked;
-  }
-
-  void release() {
-    {
-      const std::lock_guard lock(state_->mutex);
-      state_->released = true;
-    }
-    state_->changed.notify_all();
-  }
-
-  /// Every WAL sync event so far, in order.
-  std::vector<SyncEvent> events() const {
-    const std::lock_guard lock(state_->mutex);
-    return state_->events;
-  }
-
-  /// The WAL syncs that completed so far.
-  std::size_t completed() const {
-    const std::lock_guard lock(state_->mutex);
-    std::size_t count = 0;
-    for (const SyncEvent& event : state_->events) {
-      count += event.stage == SyncStage::kAfter ? 1 : 0;
-    }
-    return count;
-  }
-
- private:
-  struct State {
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::vector<SyncEvent> events;
-    bool armed = false;
-    bool parked = false;
-    bool released = false;
-
-    void on_sync(const SyncEvent& event) {
-      if (!event.path.ends_with(".wal")) {
-        return;
-      }
-      std::unique_lock lock(mutex);
-      events.push_back(event);
-      if (event.stage == SyncStage::kBefore && armed) {
-        armed = false;
-        parked = true;
-        changed.notify_all();
-        changed.wait(lock, [this] { return released; });
-      }
-    }
-  };
-
-  std::shared_ptr<FaultInjectionFs> fs_;
-  std::shared_ptr<State> state_;
-};
 
 // A thread that makes one put and notes how it went: whether its record was durable when put()
 // returned, and how many WAL syncs had completed by then.
@@ -319,7 +209,8 @@ Writers held_round(LsmStorage& engine, FsyncGate& gate, const std::shared_ptr<Fa
   // it waits for threads that queue behind the parked leader.
   const ReleaseOnExit release_on_exit(gate);
   leader = std::async(std::launch::async, [&] { engine.put(leader_key, "leader"); });
-  REQUIRE(gate.wait_until_parked(leader));
+  REQUIRE(gate.wait_until_parked(
+      [&] { return leader.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
   for (const auto& [key, value] : followers) {
     writers.push_back(std::make_unique<Writer>(engine, gate, fs, current_wal(engine), key, value));
   }

@@ -9,20 +9,14 @@
 // and the test goes on only once the other threads sleep where the engine must make them wait
 // (Linux tells whether a thread sleeps: /proc/self/task/<tid>/stat).
 
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <unistd.h>
-
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <fstream>
 #include <functional>
 #include <future>
 #include <map>
@@ -41,6 +35,7 @@
 #include "harness/fault_injection_fs.hpp"
 #include "harness/parked_thread.hpp"
 #include "harness/wal_files.hpp"
+#include "harness/wal_fsync_gate.hpp"
 #include "mini_lsm/error.hpp"
 #include "mini_lsm/lsm_storage.hpp"
 #include "mini_lsm/record_frame.hpp"
@@ -71,7 +66,10 @@ using mini_lsm::testing::FsOp;
 using mini_lsm::testing::ParkedThread;
 using mini_lsm::testing::SyncEvent;
 using mini_lsm::testing::SyncStage;
+using mini_lsm::testing::this_thread_id;
+using mini_lsm::testing::thread_state;
 using mini_lsm::testing::wal_options;
+using mini_lsm::testing::WalFsyncGate;
 
 namespace {
 
@@ -159,23 +157,6 @@ BatchDb write_before_and_batch(const std::shared_ptr<FaultInjectionFs>& fs, WalS
   return db;
 }
 
-// The kernel's id of the calling thread.
-pid_t this_thread_id() {
-  return static_cast<pid_t>(::syscall(SYS_gettid));
-}
-
-// True while thread `tid` of this process sleeps (blocked in the kernel).
-bool is_asleep(pid_t tid) {
-  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) {
-    return false;
-  }
-  const std::size_t end_of_name = line.rfind(')');  // the name may hold spaces and parentheses
-  return end_of_name != std::string::npos && end_of_name + 2 < line.size() &&
-         line[end_of_name + 2] == 'S';
-}
-
 // A thread that runs `work` once and notes its kernel id, whether it is done and what it threw.
 class Worker {
  public:
@@ -191,7 +172,7 @@ class Worker {
       return true;
     }
     const pid_t tid = tid_.load();
-    return tid != 0 && is_asleep(tid);
+    return tid != 0 && thread_state(tid) == 'S';
   }
   bool done() const { return done_.load(); }
   void join() {
@@ -234,67 +215,6 @@ bool wait_until_all_waiting(const std::vector<Worker*>& workers) {
   }
   return false;
 }
-
-// Parks the first WAL fsync that begins once armed, until released (or destroyed).
-class FsyncPark {
- public:
-  explicit FsyncPark(std::shared_ptr<FaultInjectionFs> fs)
-      : fs_(std::move(fs)), state_(std::make_shared<State>()) {
-    fs_->set_sync_hook([state = state_](const SyncEvent& event) { state->on_sync(event); });
-  }
-  FsyncPark(const FsyncPark&) = delete;
-  FsyncPark& operator=(const FsyncPark&) = delete;
-  ~FsyncPark() {
-    fs_->set_sync_hook(nullptr);
-    release();
-  }
-
-  void arm() {
-    const std::lock_guard lock(state_->mutex);
-    state_->armed = true;
-  }
-  /// True once a sync is parked; false as soon as `leader` finished, or after 5 s.
-  bool wait_until_parked(const Worker& leader) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    std::unique_lock lock(state_->mutex);
-    while (!state_->parked && !leader.done() && std::chrono::steady_clock::now() < deadline) {
-      state_->changed.wait_for(lock, std::chrono::milliseconds(1));
-    }
-    return state_->parked;
-  }
-  void release() {
-    {
-      const std::lock_guard lock(state_->mutex);
-      state_->released = true;
-    }
-    state_->changed.notify_all();
-  }
-
- private:
-  struct State {
-    std::mutex mutex;
-    std::condition_variable changed;
-    bool armed = false;
-    bool parked = false;
-    bool released = false;
-
-    void on_sync(const SyncEvent& event) {
-      if (!event.path.ends_with(".wal") || event.stage != SyncStage::kBefore) {
-        return;
-      }
-      std::unique_lock lock(mutex);
-      if (armed) {
-        armed = false;
-        parked = true;
-        changed.notify_all();
-        changed.wait(lock, [this] { return released; });
-      }
-    }
-  };
-
-  std::shared_ptr<FaultInjectionFs> fs_;
-  std::shared_ptr<State> state_;
-};
 
 }  // namespace
 
@@ -700,10 +620,10 @@ TEST_CASE(
     {
       std::unique_ptr<Worker> leader;
       std::vector<std::unique_ptr<Worker>> followers;
-      FsyncPark park(fs);  // destroyed first: a failed REQUIRE lets the leader go
+      WalFsyncGate park(fs);  // destroyed first: a failed REQUIRE lets the leader go
       park.arm();
       leader = std::make_unique<Worker>([&] { engine->write_batch(leader_batch); });
-      REQUIRE(park.wait_until_parked(*leader));
+      REQUIRE(park.wait_until_parked([&] { return leader->done(); }));
       std::vector<Worker*> waiting;
       for (int follower = 0; follower < kFollowers; ++follower) {
         followers.push_back(
