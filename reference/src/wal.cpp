@@ -311,8 +311,12 @@ void Wal::put(std::string_view key, std::string_view value) {
 }
 
 void Wal::put_batch(std::span<const WriteOp> batch) {
-  // @lesson w2d7 Wal::put_batch: under mutex_, throw_if_failed(), then append_frame() of
+  // @lesson w2d7 Wal::put_batch: refuse an empty batch (InvalidArgument: its record would read
+  //   back as damage); under mutex_, throw_if_failed(), then append_frame() of
   //   encode_wal_batch() into buffer_ with the WAL's id as the salt, and account_put() its bytes
+  if (batch.empty()) {
+    throw InvalidArgument("an empty batch has no record: a batch of 0 writes reads back as damage");
+  }
   std::string payload;
   encode_wal_batch(payload, batch);
   const std::lock_guard lock(mutex_);

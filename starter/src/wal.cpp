@@ -184,8 +184,9 @@ void Wal::put(std::string_view key, std::string_view value) {
 }
 
 void Wal::put_batch(std::span<const WriteOp> batch) {
-  // TODO(w2d7): under mutex_, throw_if_failed(), then append_frame() of encode_wal_batch() into
-  //   buffer_ with the WAL's id as the salt, and account_put() its bytes
+  // TODO(w2d7): refuse an empty batch (InvalidArgument: its record would read back as damage);
+  //   under mutex_, throw_if_failed(), then append_frame() of encode_wal_batch() into buffer_ with
+  //   the WAL's id as the salt, and account_put() its bytes
   throw ::mini_lsm::NotImplemented("w2d7", "Wal::put_batch");
 }
 

@@ -45,6 +45,7 @@
 #include "mini_lsm/write_op.hpp"
 
 using mini_lsm::Corruption;
+using mini_lsm::InvalidArgument;
 using mini_lsm::kMaxWalBatchBytes;
 using mini_lsm::kWalChecksummedFormatVersion;
 using mini_lsm::kWalFormatVersion;
@@ -349,6 +350,25 @@ TEST_CASE("Wal writes version 2: the header, then one checksummed frame per batc
     CHECK(views[index].batch_size == 2);
     CHECK(views[index].checksum == 0x45d2f684);
   }
+}
+
+TEST_CASE("Wal put_batch of an empty batch throws InvalidArgument and the WAL reads back clean",
+          "[w2d7][wal-corruption]") {
+  FaultInjectionFs fs;
+  fs.create_directories(kDb);
+  auto wal = Wal::create(kPath, kId, fs);
+  wal->put("k", "v");
+  // A frame of 0 writes would read back as damage and cost every later batch at the next open.
+  CHECK_THROWS_AS(wal->put_batch({}), InvalidArgument);
+  wal->put("after", "ok");
+  wal->sync();
+  std::vector<Write> writes;
+  const WalReadResult read = read_wal(kPath, fs, kId, [&](const WalRecordView& view) {
+    writes.push_back(Write{std::string(view.key), std::string(view.value)});
+  });
+  CHECK(read.batches == 2);
+  CHECK_FALSE(read.torn_tail_offset.has_value());
+  CHECK(writes == Writes{{"k", "v"}, {"after", "ok"}});
 }
 
 TEST_CASE("Every bit flip in a 3-record WAL: Corruption at the right offset, or the last one cut",

@@ -170,7 +170,8 @@ class Wal {
   /// file once it holds kWalBufferSize bytes.
   void put(std::string_view key, std::string_view value);
   /// Appends `batch` as one record (week 2 day 7: one checksummed frame), so that after a crash
-  /// the batch is replayed whole or not at all. `batch` must not be empty.
+  /// the batch is replayed whole or not at all. An empty batch throws InvalidArgument and writes
+  /// nothing.
   void put_batch(std::span<const WriteOp> batch);
   /// Writes the buffer to the file and fsyncs it: every record put() before the call is durable
   /// when it returns.
