@@ -25,6 +25,10 @@
 
 namespace {
 
+using dump_tool::bytes_count;
+using dump_tool::hex32;
+using dump_tool::number_at;
+
 // Exit statuses, from the best case to the worst.
 using dump_tool::kExitClean;
 using dump_tool::kExitTornTail;
@@ -59,45 +63,23 @@ constexpr const char* kDescription =
     "\n"
     "Exit status: 0 clean, 1 torn tail, 2 corrupt, 3 the file cannot be read or bad usage.";
 
-// The little-endian u32 at `at` in `bytes` (which holds it).
-std::uint32_t u32_at(const std::string& bytes, std::size_t at) {
-  std::uint32_t value = 0;
-  for (std::size_t i = 0; i < 4; ++i) {
-    value |= std::uint32_t{static_cast<unsigned char>(bytes[at + i])} << (8 * i);
-  }
-  return value;
-}
-
 // What the first eight bytes say, read before read_manifest() so that the first line can be
 // printed even when the header is what is wrong.
 std::string header_summary(const std::string& head) {
   if (head.size() < mini_lsm::kManifestHeaderSize) {
     return "too short for a manifest header";
   }
-  if (u32_at(head, 0) != mini_lsm::kManifestMagic) {
+  if (number_at(head, 0, 4) != mini_lsm::kManifestMagic) {
     return "no manifest magic number";
   }
-  return "format version " + std::to_string(u32_at(head, 4));
+  return "format version " + std::to_string(number_at(head, 4, 4));
 }
 
 // Whether the header says version 2. read_manifest() refuses every version but 1 and 2 before it
 // hands over a record, so for a file that has records this tells the two layouts apart.
 bool is_framed(const std::string& head) {
   return head.size() >= mini_lsm::kManifestHeaderSize &&
-         u32_at(head, 4) == mini_lsm::kManifestChecksummedFormatVersion;
-}
-
-std::string bytes_count(std::uint64_t count) {
-  return std::to_string(count) + (count == 1 ? " byte" : " bytes");
-}
-
-std::string hex32(std::uint32_t value) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text = "0x";
-  for (int shift = 28; shift >= 0; shift -= 4) {
-    text += kHex[(value >> shift) & 0xf];
-  }
-  return text;
+         number_at(head, 4, 4) == mini_lsm::kManifestChecksummedFormatVersion;
 }
 
 // A version-1 record's line, as week 2 day 5 printed it.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
@@ -17,6 +18,32 @@
 #include "mini_lsm/file_system.hpp"
 
 namespace dump_tool {
+
+/// "1 byte", "7 bytes".
+inline std::string bytes_count(std::uint64_t count) {
+  return std::to_string(count) + (count == 1 ? " byte" : " bytes");
+}
+
+/// `value` as 0x and eight hex digits, as checksums are printed.
+inline std::string hex32(std::uint32_t value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text = "0x";
+  for (int shift = 28; shift >= 0; shift -= 4) {
+    text += kHex[(value >> shift) & 0xf];
+  }
+  return text;
+}
+
+/// The little-endian number of `width` bytes at `at` in `bytes` (which holds them): the header
+/// fields, read before the engine's reader so that the first line prints even when the header is
+/// what is wrong.
+inline std::uint64_t number_at(const std::string& bytes, std::size_t at, std::size_t width) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < width; ++i) {
+    value |= std::uint64_t{static_cast<unsigned char>(bytes[at + i])} << (8 * i);
+  }
+  return value;
+}
 
 inline constexpr int kExitClean = 0;
 inline constexpr int kExitTornTail = 1;

@@ -28,6 +28,10 @@
 
 namespace {
 
+using dump_tool::bytes_count;
+using dump_tool::hex32;
+using dump_tool::number_at;
+
 // Exit statuses, from the best case to the worst (the same as manifest-dump's).
 using dump_tool::kExitClean;
 using dump_tool::kExitTornTail;
@@ -104,10 +108,6 @@ std::string quoted(std::string_view bytes) {
   return shorten ? out + "..." : out;
 }
 
-std::string bytes_count(std::uint64_t count) {
-  return std::to_string(count) + (count == 1 ? " byte" : " bytes");
-}
-
 // What a record holds, as both versions show it: "(key K bytes, value V bytes): put ...".
 std::string record_fields(const mini_lsm::WalRecordView& record) {
   std::string fields = "(key " + bytes_count(record.key.size()) + ", value " +
@@ -121,15 +121,6 @@ std::string record_fields(const mini_lsm::WalRecordView& record) {
 // A version-1 record's line: see kDescription.
 std::string describe(const mini_lsm::WalRecordView& record) {
   return "at " + std::to_string(record.offset) + " " + record_fields(record);
-}
-
-std::string hex32(std::uint32_t value) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text = "0x";
-  for (int shift = 28; shift >= 0; shift -= 4) {
-    text += kHex[(value >> shift) & 0xf];
-  }
-  return text;
 }
 
 // Prints the batches of a version-2 WAL. read_wal() hands over a batch's records one after the
@@ -157,15 +148,6 @@ class BatchPrinter {
   std::string writes_;
   std::size_t payload_size_ = mini_lsm::kWalBatchOverhead;
 };
-
-// The little-endian number of `width` bytes at `at` in `bytes` (which holds them).
-std::uint64_t number_at(const std::string& bytes, std::size_t at, std::size_t width) {
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < width; ++i) {
-    value |= std::uint64_t{static_cast<unsigned char>(bytes[at + i])} << (8 * i);
-  }
-  return value;
-}
 
 // What the header says, read before read_wal() so that the first line can be printed even when
 // the header is what is wrong.
