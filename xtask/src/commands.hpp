@@ -9,6 +9,7 @@
 
 #include "build.hpp"
 #include "error.hpp"
+#include "grade.hpp"
 #include "repo.hpp"
 
 namespace xtask {

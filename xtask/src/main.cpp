@@ -252,6 +252,54 @@ int main(int argc, char** argv) {
     action = [&](const Repo& r) { return xtask::mutants(r, mutant_chapter, min_percent); };
   });
 
+  xtask::GradeOptions grade_options;
+  bool grade_self_test = false;
+  auto* grade = app.add_subcommand(
+      "grade", "Grade students' trees with the official tests (for instructors)");
+  grade->footer(
+      "For each --tree (a directory with include/mini_lsm): copies its include/, src/ and bin/,\n"
+      "and nothing else, into OUT/.scratch/tree (the tree itself is never written to), builds it\n"
+      "against the official tests of tests/ (never the student's copies), one program per test\n"
+      "file, and runs every test of the chosen chapters with a time limit, without network when\n"
+      "`unshare -r -n` works. Trees are graded one after another in the same scratch tree and\n"
+      "build folder, so only what differs between two students is rebuilt.\n"
+      "Whatever breaks is reported, not fatal: a test file that does not compile fails only its\n"
+      "own tests; an engine function that does not compile is replaced by the starter's stub of\n"
+      "it (else the whole file by the starter's), so only its chapter loses points; a test over\n"
+      "the time limit is \"timed out\", one killed by a signal \"crashed (SIGSEGV)\".\n"
+      "Score: per chapter passed / total; the total is the mean of the chapters (each weighs the\n"
+      "same). Writes OUT/<tree>/report.md (table and problems), OUT/<tree>/junit.xml,\n"
+      "OUT/grades.csv (a row per tree), and with --format gradescope OUT/<tree>/results.json.\n"
+      "--extra-tests DIR: every *.cpp below DIR (using tests/harness) is built and run too, and\n"
+      "reported apart, never in the official score. Exit code 0 when grading finished, whatever\n"
+      "the scores; 1 when it could not grade. See book/instructors.md.");
+  grade->add_option("--tree", grade_options.trees, "a student's engine tree (repeatable)");
+  grade->add_option("--chapters", grade_options.chapters,
+                    "the chapters to grade: w1d1-w2d7, or one such as w1d3 (default: all)");
+  grade->add_option("--out", grade_options.out, "where the reports go (default: build/grade)");
+  grade->add_option("--extra-tests", grade_options.extra_tests,
+                    "a directory of private test files, reported apart");
+  grade->add_option("--format", grade_options.format, "markdown, or gradescope (+ results.json)")
+      ->check(CLI::IsMember({"markdown", "gradescope"}))
+      ->capture_default_str();
+  grade->add_option("--timeout", grade_options.timeout_seconds, "seconds a test may run")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  grade->add_flag("--self-test", grade_self_test,
+                  "grade four trees made from checkpoint w1d3 (one intact, one with a compile "
+                  "error, one that hangs, one that crashes) and check the exact tables");
+  grade->callback([&] {
+    action = [&](const Repo& r) {
+      if (grade_self_test) {
+        return xtask::grade_self_test(r);
+      }
+      if (grade_options.trees.empty()) {
+        throw xtask::UsageError("grade needs at least one --tree DIR");
+      }
+      return xtask::grade(r, grade_options);
+    };
+  });
+
   auto* demo = app.add_subcommand("demo", "Run the reference engine's CLI on a scripted session");
   demo->footer(
       "Builds mini-lsm-cli from reference/ (build/reference), runs the demo script against a "
