@@ -102,6 +102,9 @@ std::vector<CiCheck> checks(const Repo& repo) {
          return crash_test(repo, always) == kExitOk && crash_test(repo, manual) == kExitOk &&
                 crash_test(repo, batches) == kExitOk && crash_test(repo, power) == kExitOk;
        }},
+      // ./x grade end to end: four trees made from checkpoint w1d3 (intact, a compile error, a
+      // hang, a crash) graded on w1d1-w1d4 with a 3 s limit; exact tables expected.
+      {"grade --self-test", [&repo] { return grade_self_test(repo) == kExitOk; }},
       {"mutants (90% caught per chapter)", [&repo] { return mutants(repo, "", 90) == kExitOk; }},
       {"format",
        [&repo] {

@@ -120,8 +120,10 @@ std::string percent(double score) {
   return text;
 }
 
-std::string markdown_table(const std::vector<TestGroup>& groups, double total_score) {
-  std::string text = "| chapter | passed | total | score |\n|---|---:|---:|---:|\n";
+std::string markdown_table(const std::vector<TestGroup>& groups, double total_score,
+                           std::string_view first_column) {
+  std::string text =
+      "| " + std::string(first_column) + " | passed | total | score |\n|---|---:|---:|---:|\n";
   int passed = 0;
   int total = 0;
   for (const auto& group : groups) {
@@ -146,7 +148,7 @@ std::string markdown_report(const TreeGrade& grade) {
       sum += group.score();
     }
     text += "\n## Extra tests (not part of the official score)\n\n" +
-            markdown_table(grade.extra, sum / static_cast<double>(grade.extra.size()));
+            markdown_table(grade.extra, sum / static_cast<double>(grade.extra.size()), "file");
   }
   text += "\nEach test ran with a limit of " + std::to_string(grade.timeout_seconds) + " s, " +
           (grade.network_isolated ? "without network (a network namespace of its own)."

@@ -48,8 +48,10 @@ struct TreeGrade {
 /// "87.5" for 0.875: scores are shown as percentages with one decimal.
 std::string percent(double score);
 
-/// The Markdown table: chapter | passed | total | score, then a total row.
-std::string markdown_table(const std::vector<TestGroup>& groups, double total_score);
+/// The Markdown table: chapter | passed | total | score, then a total row. `first_column` names
+/// what a row is ("chapter", or "file" for the extra tests).
+std::string markdown_table(const std::vector<TestGroup>& groups, double total_score,
+                           std::string_view first_column = "chapter");
 
 /// The whole report.md: the official table, the extra tests' table, then the problems (notes,
 /// compile errors, and every test that did not pass, with its reason and output).

@@ -21,7 +21,7 @@ struct CompileError {
   std::string text;  ///< the whole line as the compiler wrote it
 };
 
-/// The errors (and fatal errors) in a build's output. Relative file names (ccache's
+/// The errors (and fatal errors) in a build's output, each once. Relative file names (ccache's
 /// CCACHE_BASEDIR makes them relative) are taken relative to `build_dir`.
 std::vector<CompileError> parse_compile_errors(std::string_view output, const fs::path& build_dir);
 

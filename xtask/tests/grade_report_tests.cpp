@@ -86,7 +86,7 @@ TEST_CASE("extra tests get their own table and never change the official total",
   grade.extra = {group("mine.cpp", 0, 2)};
   CHECK(grade.total_score() == official);
   std::string report = xtask::markdown_report(grade);
-  CHECK(report.find("## Extra tests (not part of the official score)\n\n| chapter | passed | "
+  CHECK(report.find("## Extra tests (not part of the official score)\n\n| file | passed | "
                     "total | score |\n|---|---:|---:|---:|\n| mine.cpp | 0 | 2 | 0.0% |") !=
         std::string::npos);
 }

@@ -60,7 +60,8 @@ TEST_CASE("compiler errors give their file, made absolute, and line", "[xtask][g
       "/abs/tree/src/wal.cpp:7: error: something\n"
       "../tree/include/mini_lsm/a.hpp:4:1: fatal error: b.hpp: No such file or directory\n"
       "../tree/src/memtable.cpp:12:3: warning: unused\n"
-      "In file included from ../tree/src/x.cpp:1:\n";
+      "In file included from ../tree/src/x.cpp:1:\n"
+      "../tree/src/memtable.cpp:11:32: error: 'oops' was not declared in this scope\n";
   auto errors = xtask::parse_compile_errors(output, "/s/build");
   REQUIRE(errors.size() == 3);
   CHECK(errors[0].file == "/s/tree/src/memtable.cpp");
@@ -85,6 +86,15 @@ TEST_CASE("the function around a line runs from its signature to its closing bra
   REQUIRE(constructor);
   CHECK(constructor->first == 15);
   CHECK(constructor->last == 17);
+}
+
+TEST_CASE("a definition on one line is a function of its own", "[xtask][grade]") {
+  const std::string one_liner = "X::X() : a_(1) {}\n\nint X::f() {\n  return 1;\n}\n";
+  auto range = function_around(one_liner, 1);
+  REQUIRE(range);
+  CHECK(range->first == 0);
+  CHECK(range->last == 0);
+  CHECK(function_around(one_liner, 4)->first == 2);
 }
 
 TEST_CASE("lines outside every definition have no function around them", "[xtask][grade]") {
@@ -130,12 +140,6 @@ TEST_CASE("a signature written over two lines matches the starter's one-line ver
 TEST_CASE("no swap without a function around the line or a starter function to match",
           "[xtask][grade]") {
   CHECK_FALSE(swap_function(kStudent, 5, kStarter));
-  const std::string one_liner = "X::X() : a_(1) {}\n\nint X::f() {\n  return 1;\n}\n";
-  auto range = function_around(one_liner, 1);
-  REQUIRE(range);
-  CHECK(range->first == 0);
-  CHECK(range->last == 0);
-  CHECK(function_around(one_liner, 4)->first == 2);
   const std::string helper = "namespace {\n\nint helper() {\n  return x;\n}\n\n}  // namespace\n";
   CHECK_FALSE(swap_function(helper, 4, kStarter));
 }
