@@ -265,6 +265,16 @@ BuildOutcome build_with_substitutions(const Run& run) {
     Result result = build_suite(run);
     outcome.output = std::move(result.output);
     outcome.errors = parse_compile_errors(outcome.output, run.scratch.build());
+    // A header of the tree that does not compile breaks every file that includes it: replacing
+    // those files' functions cannot help, so nothing is replaced.
+    const fs::path headers = run.scratch.tree() / "include";
+    if (std::any_of(outcome.errors.begin(), outcome.errors.end(),
+                    [&](const CompileError& error) { return is_within(error.file, headers); })) {
+      outcome.notes.push_back(
+          "a header under include/ does not compile: nothing was replaced by the starter's code; "
+          "every test that needs it fails as \"does not compile\"");
+      return outcome;
+    }
     std::map<fs::path, std::vector<int>> broken;  // engine file -> error lines
     for (const auto& error : outcome.errors) {
       if (auto file = engine_file(error.file, run.scratch.tree())) {
