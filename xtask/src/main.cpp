@@ -368,8 +368,9 @@ int main(int argc, char** argv) {
   ci->footer(
       "Runs, keeping going after a failure: the xtask unit tests, the reference built with\n"
       "-Werror by g++ and its suite, the suite under ASan+UBSan (built by clang++ with\n"
-      "-Werror) and TSan, sync --check, verify-chapters (whose checkpoint none, the starter,\n"
-      "is built with every test), crash-test (SIGKILL rounds in two sync modes, batches, power\n"
+      "-Werror) and TSan (clang++), sync --check, verify-chapters (whose checkpoint none, the\n"
+      "starter, is built with every test; every checkpoint clang-format clean), crash-test "
+      "(SIGKILL rounds in two sync modes, batches, power\n"
       "cuts), mutants (90% of each chapter's caught),\n"
       "formatting and the book. Ends with a table and the line `ci: N passed, M failed`.");
   ci->callback([&] { action = xtask::ci; });
