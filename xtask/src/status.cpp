@@ -102,8 +102,8 @@ std::string results_line(const ScheckRecord* record, std::filesystem::file_time_
   if (!record) {
     return "no ./x scheck results for this tree yet";
   }
-  std::string line = "last ./x scheck: " + describe_age(now - record->started);
-  line += record->build_ok ? ", the build succeeded" : ", the build FAILED";
+  std::string line = "last ./x scheck, started " + describe_age(now - record->started) + ": ";
+  line += record->build_ok ? "the build succeeded" : "the build FAILED";
   if (record->format == FormatResult::unformatted) {
     line += ", formatting FAILED";
   }

@@ -255,7 +255,7 @@ TEST_CASE("the status screen shows every chapter, the results' age and the next 
       .now = at_second(1000 + 180)};
   CHECK(xtask::render_status(input) ==
         "status of /t: 2 of 3 chapters copied, 1 passing\n"
-        "last ./x scheck: 3 minutes ago, the build succeeded\n"
+        "last ./x scheck, started 3 minutes ago: the build succeeded\n"
         "\n"
         "  chapter   tests                    TODOs left  title\n"
         "  w1d1      passing (12 tests)       0           The memtable\n"
@@ -307,7 +307,7 @@ TEST_CASE("the status screen without results, or with another tree's, says there
   input.record = broken;
   input.record->tree = "/t";
   auto text = xtask::render_status(input);
-  CHECK(text.find("last ./x scheck: 3 hours ago, the build FAILED, formatting FAILED\n") !=
+  CHECK(text.find("last ./x scheck, started 3 hours ago: the build FAILED, formatting FAILED\n") !=
         std::string::npos);
   CHECK(text.find("w1d1     copied, build failed") != std::string::npos);
 }
