@@ -24,6 +24,15 @@ std::vector<std::string> labels_of(const std::vector<Chapter>& chapters, const f
   return labels;
 }
 
+/// Leaves `record` for ./x status. Not being able to is no reason to fail the check itself.
+void record_for_status(const fs::path& file, const ScheckRecord& record) {
+  try {
+    write_record(file, record);
+  } catch (const std::exception& e) {
+    std::cout << "note: ./x status will not see these results: " << e.what() << "\n";
+  }
+}
+
 /// Prints the per-label table under a heading; true when every label passed.
 bool report(const std::string& heading, const std::vector<LabelRun>& runs) {
   std::cout << "\nsummary (" << heading << "):\n" << summarize(runs);
@@ -129,11 +138,11 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
   EngineBuild build{.build_dir = scheck_build_dir(repo, tree), .tree = tree, .tests = tests};
   auto results_file = record_file(build.build_dir);
   if (!configure_engine(repo.root(), build)) {
-    write_record(results_file, record);
+    record_for_status(results_file, record);
     return kExitFailed;
   }
   if (!build_targets(build.build_dir, {}).ok()) {
-    write_record(results_file, record);
+    record_for_status(results_file, record);
     if (format == FormatResult::unformatted) {
       std::cout << format_failure_summary(format, fs::current_path());
     }
@@ -147,7 +156,7 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
   for (const auto& run : runs) {
     record.labels.push_back(record_label(run));
   }
-  write_record(results_file, record);
+  record_for_status(results_file, record);
   bool passed = report(repo.display(tree), runs);
   if (format == FormatResult::unformatted) {
     std::cout << format_failure_summary(format, fs::current_path());

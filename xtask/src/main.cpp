@@ -152,10 +152,11 @@ int main(int argc, char** argv) {
       "For each chapter of the course: whether its tests are copied into DIR/tests/ and, from\n"
       "the results the last ./x scheck recorded, whether they pass (\"tests not copied\",\n"
       "\"copied, failing n of m\", \"passing (m tests)\"); how many TODO(wNdM) stubs are left\n"
-      "in DIR's include/, src/ and bin/; and the next thing to do, as a command. It says when\n"
-      "the results are older than a change to the tree (an edit under include/, src/ or bin/,\n"
-      "tests copied since) or when there are none yet. Without --run it only reads files: no\n"
-      "CMake, no compiler. Exit code 0 whenever it could show the status.");
+      "in DIR's include/, src/ and bin/ (a stub counts until its TODO comment is gone); and\n"
+      "the next thing to do, as a command. It says when the results are older than a change\n"
+      "to the tree (an edit under include/, src/, bin/ or tests/, tests copied since) or when\n"
+      "there are none yet. Without --run it only reads files: no CMake, no compiler. Exit\n"
+      "code 0 whenever it could show the status.");
   status->add_option("--tree", tree, "the tree to show: starter or a directory")
       ->capture_default_str();
   status->add_flag("--run", run_scheck, "run ./x scheck first, then show the status");

@@ -110,16 +110,17 @@ std::string results_line(const ScheckRecord* record, std::filesystem::file_time_
   return line;
 }
 
-std::string failing_line(const ChapterRow& row) {
-  std::vector<std::string> shown(
-      row.failing_tests.begin(),
-      row.failing_tests.begin() +
-          static_cast<std::ptrdiff_t>(std::min(row.failing_tests.size(), kFailingNamesShown)));
-  std::string line = "failing in " + row.chapter.id() + ": " + join(shown, "; ");
-  if (row.failing_tests.size() > shown.size()) {
-    line += " (and " + std::to_string(row.failing_tests.size() - shown.size()) + " more)";
+/// The first failing tests of `row`, one a line: what the learner works on now.
+std::string failing_lines(const ChapterRow& row) {
+  std::size_t shown = std::min(row.failing_tests.size(), kFailingNamesShown);
+  std::string text = "failing in " + row.chapter.id() + ":\n";
+  for (std::size_t i = 0; i < shown; ++i) {
+    text += "  " + row.failing_tests[i] + "\n";
   }
-  return line;
+  if (row.failing_tests.size() > shown) {
+    text += "  and " + std::to_string(row.failing_tests.size() - shown) + " more\n";
+  }
+  return text;
 }
 
 }  // namespace
@@ -286,7 +287,7 @@ std::string render_status(const StatusInput& input) {
 
   const ChapterRow* current = first_not_passing(rows);
   if (current && !current->failing_tests.empty()) {
-    text += failing_line(*current) + "\n";
+    text += failing_lines(*current);
   }
   if (record) {
     if (auto reason = stale_reason(*record, input.copied, input.newest)) {

@@ -99,7 +99,7 @@ TEST_CASE("status reads scheck's record, and says when the tree changed since", 
   auto text = status_of(repo);
   INFO(text);
   CHECK(contains(text, "  w1d1     copied, failing 1 of 3  1           The memtable\n"));
-  CHECK(contains(text, "failing in w1d1: put then get\n"));
+  CHECK(contains(text, "failing in w1d1:\n  put then get\n"));
   CHECK(contains(text, "next: implement the 1 TODO(w1d1) in src/memtable.cpp, then ./x scheck\n"));
   CHECK_FALSE(contains(text, "older than"));
 

@@ -263,7 +263,10 @@ TEST_CASE("the status screen shows every chapter, the results' age and the next 
         "  w1d3      tests not copied         14          Blocks\n"
         "  provided  passing (4 tests)                    the tests of the given code\n"
         "\n"
-        "failing in w1d2: t1; t2; t3\n"
+        "failing in w1d2:\n"
+        "  t1\n"
+        "  t2\n"
+        "  t3\n"
         "next: implement the 5 TODO(w1d2) in src/merge_iterator.cpp, then ./x scheck --tree /t\n");
 
   // The tree changed after the results: they are shown, with the line that says so.
@@ -272,6 +275,12 @@ TEST_CASE("the status screen shows every chapter, the results' age and the next 
   CHECK(text.find("these results are older than your last edit of src/merge_iterator.cpp: run "
                   "./x status --run --tree /t or ./x scheck --tree /t\n") != std::string::npos);
   CHECK(text.find("copied, failing 3 of 10") != std::string::npos);
+
+  // Past three names, the rest is counted.
+  input.record->labels[1].failing.push_back("t4");
+  input.record->labels[1].failing.push_back("t5");
+  CHECK(xtask::render_status(input).find("failing in w1d2:\n  t1\n  t2\n  t3\n  and 2 more\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("the status screen without results, or with another tree's, says there are none",
