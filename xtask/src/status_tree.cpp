@@ -41,17 +41,6 @@ TodoMap todos_in_tree(const fs::path& tree) {
   return todos;
 }
 
-int todo_total(const TodoMap& todos, Chapter chapter) {
-  auto it = todos.find(chapter);
-  int total = 0;
-  if (it != todos.end()) {
-    for (const auto& file : it->second) {
-      total += file.count;
-    }
-  }
-  return total;
-}
-
 std::optional<ChangedFile> newest_file(const fs::path& tree) {
   std::optional<ChangedFile> newest;
   for (const char* dir : {"include", "src", "bin", "tests"}) {

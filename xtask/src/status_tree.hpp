@@ -30,9 +30,6 @@ struct TodoFile {
 using TodoMap = std::map<Chapter, std::vector<TodoFile>>;
 TodoMap todos_in_tree(const fs::path& tree);
 
-/// The markers of `chapter` in `todos`, all files together.
-int todo_total(const TodoMap& todos, Chapter chapter);
-
 /// A file of the tree and when it last changed.
 struct ChangedFile {
   fs::path file;  ///< relative to the tree
