@@ -149,3 +149,11 @@ TEST_CASE("a label's run is recorded with its counts and failing tests", "[xtask
   CHECK(recorded.counts->failed == 1);
   CHECK(recorded.failing == std::vector<std::string>{"get"});
 }
+
+TEST_CASE("the record lives in scheck's build folder of the tree", "[xtask]") {
+  xtask::Repo repo("/course");
+  auto dir = xtask::scheck_build_dir(repo, "/tmp/st-w1d1");
+  CHECK(dir == "/course/build/scheck-st-w1d1");
+  CHECK(xtask::record_file(dir) == "/course/build/scheck-st-w1d1/scheck-results.txt");
+  CHECK(xtask::scheck_build_dir(repo, repo.starter()) == "/course/build/scheck-starter");
+}
