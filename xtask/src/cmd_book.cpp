@@ -1,7 +1,11 @@
 // book: the course book (chapter pages + API reference) built with Doxygen.
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include "book.hpp"
+#include "book_check.hpp"
+#include "browser.hpp"
 #include "commands.hpp"
 #include "fsutil.hpp"
 #include "packages.hpp"
@@ -41,9 +45,116 @@ bool ensure_book_tools() {
   return false;
 }
 
+// Chromium runs at once, each checking every kCheckerRuns-th page: a page costs a Chromium about
+// 0.1 s, mostly waiting, so four share two cores well (measured: 345 pages in about 35 s with
+// three, against 65 s with one).
+constexpr std::size_t kCheckerRuns = 4;
+
+/// Chromium, installed when missing and we can; nullopt after saying how to install it.
+std::optional<fs::path> ensure_chromium() {
+  if (auto chromium = find_chromium()) {
+    return chromium;
+  }
+  std::vector<Package> chromium = {{"chromium", ""}};
+  install_packages(chromium);
+  if (auto found = find_chromium()) {
+    return found;
+  }
+  std::cout << "error: ./x book --check needs Chromium; install it with:\n  "
+            << install_command(chromium, detect_platform()) << "\n";
+  return std::nullopt;
+}
+
+/// Every HTML page of the built book (search/ included), sorted.
+std::vector<fs::path> book_html_pages(const fs::path& html_dir) {
+  std::vector<fs::path> pages;
+  for (const auto& file : list_files(html_dir)) {
+    if (file.extension() == ".html") {
+      pages.push_back(html_dir / file);
+    }
+  }
+  return pages;
+}
+
+/// Writes the checker pages (kCheckerRuns of them, each with every kCheckerRuns-th page) and
+/// book/check.js into `check_dir`; returns their file: URLs.
+std::vector<std::string> write_checker_pages(const Repo& repo, const std::vector<fs::path>& pages,
+                                             const fs::path& check_dir) {
+  fs::remove_all(check_dir);
+  fs::create_directories(check_dir);
+  fs::copy_file(repo.root() / "book" / "check.js", check_dir / "check.js");
+  std::vector<std::string> urls;
+  for (std::size_t part = 0; part < std::min(kCheckerRuns, pages.size()); ++part) {
+    std::vector<fs::path> share;
+    for (std::size_t i = part; i < pages.size(); i += kCheckerRuns) {
+      share.push_back(pages[i]);
+    }
+    fs::path checker = check_dir / ("part-" + std::to_string(part + 1) + ".html");
+    write_if_changed(checker, checker_page(share, "check.js"));
+    urls.push_back(file_url(checker));
+  }
+  return urls;
+}
+
+/// Opens every page of the built book in headless Chromium and reports what is wrong; writes the
+/// screenshots of the start page and the WAL chapter.
+int check_book(const Repo& repo, const fs::path& out) {
+  auto chromium = ensure_chromium();
+  if (!chromium) {
+    return kExitFailed;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path html = out / "html";
+  const auto pages = book_html_pages(html);
+  std::cout << "book --check: opening " << pages.size() << " pages in " << kCheckerRuns
+            << " headless Chromium runs\n";
+  const auto runs =
+      dump_doms(*chromium, write_checker_pages(repo, pages, out / "check"), out / "check");
+
+  std::vector<BookProblem> problems;
+  std::size_t checked = 0;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    bool finished = false;
+    auto reports = parse_check_report(runs[i].dom, finished);
+    checked += reports.size();
+    if (!finished || !runs[i].ok) {
+      std::cout << runs[i].output << "\n";
+      problems.push_back({"part-" + std::to_string(i + 1) + ".html",
+                          "Chromium stopped before the checker finished (its output is above)"});
+    }
+    auto found = report_problems(reports, html);
+    problems.insert(problems.end(), found.begin(), found.end());
+    auto console = console_problems(runs[i].log, html);
+    problems.insert(problems.end(), console.begin(), console.end());
+  }
+
+  const fs::path shots = out / "screenshots";
+  for (const auto& [page, png] :
+       {std::pair{"index.html", "start.png"}, {"w2d6.html", "wal-chapter.png"}}) {
+    if (!screenshot(*chromium, file_url(html / page), shots / png, out / "check" / "screenshot")) {
+      problems.push_back(
+          {page, std::string("no screenshot was written to ") + repo.display(shots / png)});
+    }
+  }
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const auto& problem : problems) {
+    std::cout << "  " << problem.page << ": " << problem.what << "\n";
+  }
+  std::cout << "book --check: " << checked << " of " << pages.size() << " pages checked in "
+            << static_cast<int>(seconds + 0.5) << " s, " << problems.size() << " problems; "
+            << "screenshots in " << repo.display(shots) << "\n";
+  if (problems.empty() && checked == pages.size()) {
+    return kExitOk;
+  }
+  std::cout << "error: the book has problems (listed above)\n";
+  return kExitFailed;
+}
+
 }  // namespace
 
-int book(const Repo& repo) {
+int book(const Repo& repo, const BookOptions& options) {
   if (!ensure_book_tools()) {
     return kExitFailed;
   }
@@ -77,7 +188,7 @@ int book(const Repo& repo) {
     return kExitFailed;
   }
   std::cout << "book: " << (out / "html" / "index.html").string() << "\n";
-  return kExitOk;
+  return options.check ? check_book(repo, out) : kExitOk;
 }
 
 }  // namespace xtask

@@ -65,7 +65,10 @@ int doctor(const Repo& repo);
 int demo(const Repo& repo);
 
 // cmd_book.cpp
-int book(const Repo& repo);
+struct BookOptions {
+  bool check = false;  ///< then open every page in headless Chromium (./x book --check)
+};
+int book(const Repo& repo, const BookOptions& options);
 
 // cmd_bench.cpp
 struct BenchOptions {

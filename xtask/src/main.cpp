@@ -259,12 +259,23 @@ int main(int argc, char** argv) {
       "temporary database and prints the transcript. Exit code 1 when the CLI fails.");
   demo->callback([&] { action = xtask::demo; });
 
+  xtask::BookOptions book_options;
   auto* book = app.add_subcommand("book", "Build the course book with Doxygen");
   book->footer(
       "Installs Doxygen, Graphviz and doxygen-awesome-css when missing (or prints the command),\n"
       "stages book/*.md and the chapter pages in build/book/pages/, fills in book/Doxyfile.in and\n"
-      "runs Doxygen. Any Doxygen warning fails the build. Output: build/book/html/index.html.");
-  book->callback([&] { action = xtask::book; });
+      "runs Doxygen. Any Doxygen warning fails the build. Output: build/book/html/index.html.\n"
+      "\n"
+      "--check then opens every HTML page of the built book in headless Chromium (Debian's\n"
+      "chromium, installed when missing), four Chromium runs sharing the pages, and fails on a\n"
+      "local link whose file or #anchor does not exist, an image that did not load, any console\n"
+      "message (a page of the book has no reason to print one) or a page whose body has no text\n"
+      "after rendering. It prints each problem with its page, the number of pages checked, and\n"
+      "writes build/book/screenshots/start.png and wal-chapter.png (the start page and w2d6).");
+  book->add_flag("--check", book_options.check,
+                 "after building, check every page in headless Chromium and take screenshots");
+  book->callback(
+      [&] { action = [&](const xtask::Repo& r) { return xtask::book(r, book_options); }; });
 
   xtask::BenchOptions bench_options;
   auto* bench = app.add_subcommand(
