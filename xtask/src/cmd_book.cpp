@@ -5,11 +5,13 @@
 
 #include "book.hpp"
 #include "book_check.hpp"
+#include "book_figures.hpp"
 #include "browser.hpp"
 #include "commands.hpp"
 #include "fsutil.hpp"
 #include "packages.hpp"
 #include "process.hpp"
+#include "text.hpp"
 
 namespace xtask {
 namespace {
@@ -43,6 +45,103 @@ bool ensure_book_tools() {
   std::cout << "error: the book needs doxygen, graphviz and doxygen-awesome-css; install them with:"
             << "\n  " << install_command(missing, detect_platform()) << "\n";
   return false;
+}
+
+/// compaction-simulator built from reference/ where ./x test builds it (build/reference), or
+/// nullopt after printing why it could not be built.
+std::optional<fs::path> build_reference_simulator(const Repo& repo) {
+  EngineBuild build = official_suite_build(repo, repo.reference(), "");
+  std::cout << "book: building compaction-simulator in " << repo.display(build.build_dir)
+            << " for the figures of the compaction chapters\n";
+  if (!configure_engine(repo.root(), build)) {
+    return std::nullopt;
+  }
+  if (auto built = build_targets(build.build_dir, {"compaction-simulator"}, Output::capture);
+      !built.ok()) {
+    std::cout << built.output << "error: compaction-simulator does not build\n";
+    return std::nullopt;
+  }
+  return build.build_dir / "compaction-simulator";
+}
+
+/// Compares a figure made for the book with the copy committed beside its page (which GitHub
+/// shows), or with --update-figures replaces the copy. False when they differ.
+bool committed_copy_matches(const Repo& repo, const fs::path& copy, const std::string& made,
+                            bool update) {
+  std::error_code ec;
+  std::string committed = fs::is_regular_file(copy, ec) ? read_file(copy) : std::string();
+  if (committed == made) {
+    return true;
+  }
+  if (update) {
+    write_if_changed(copy, made);
+    std::cout << "book: updated " << repo.display(copy) << "\n";
+    return true;
+  }
+  auto committed_by = graphviz_version(committed);
+  auto made_by = graphviz_version(made);
+  if (committed_by && made_by && committed_by != made_by) {
+    // Another Graphviz lays out differently: the book uses its own render, the copy is not judged.
+    std::cout << "note: " << repo.display(copy) << " was rendered by Graphviz " << *committed_by
+              << ", this is " << *made_by << ": not compared\n";
+    return true;
+  }
+  std::cout << "error: " << repo.display(copy)
+            << (committed.empty() ? " is missing" : " differs from what its source makes")
+            << ": run ./x book --update-figures and commit it\n";
+  return false;
+}
+
+/// Makes every chapter's figures into the staged pages: each .dot rendered by Graphviz, each
+/// simulator figure a page asks for drawn from compaction-simulator --chart. The committed
+/// copies must equal them (or are updated). False when a figure could not be made or differs.
+bool make_figures(const Repo& repo, const fs::path& pages, bool update) {
+  bool ok = true;
+  std::optional<fs::path> simulator;
+  int made = 0;
+  for (const auto& page : discover_chapter_pages(repo.root())) {
+    for (const auto& file : list_files(repo.root() / page.dir)) {
+      if (file.extension() != ".dot") {
+        continue;
+      }
+      fs::path svg = fs::path(file).replace_extension(".svg");
+      auto rendered = run({.argv = {"dot", "-Tsvg", (repo.root() / page.dir / file).string(), "-o",
+                                    (pages / page.dir / svg).string()},
+                           .output = Output::capture});
+      if (!rendered.ok()) {
+        std::cout << rendered.output << "error: dot could not render "
+                  << (page.dir / file).generic_string() << "\n";
+        ok = false;
+        continue;
+      }
+      ok = committed_copy_matches(repo, repo.root() / page.dir / svg,
+                                  read_file(pages / page.dir / svg), update) &&
+           ok;
+      ++made;
+    }
+    auto figures = simulator_figures(read_file(repo.root() / page.dir / "README.md"));
+    for (const auto& figure : figures) {
+      if (!simulator && !(simulator = build_reference_simulator(repo))) {
+        return false;
+      }
+      std::vector<std::string> argv = {simulator->string()};
+      argv.insert(argv.end(), figure.args.begin(), figure.args.end());
+      argv.emplace_back("--chart");
+      auto chart = run({.argv = argv, .output = Output::capture, .merge_stderr = false});
+      if (!chart.ok()) {
+        std::cout << chart.output << "error: compaction-simulator " << join(figure.args)
+                  << " failed (a figure of " << page.dir.generic_string() << ")\n";
+        ok = false;
+        continue;
+      }
+      std::string svg = chart_svg(chart.output);
+      write_if_changed(pages / page.dir / figure.svg, svg);
+      ok = committed_copy_matches(repo, repo.root() / page.dir / figure.svg, svg, update) && ok;
+      ++made;
+    }
+  }
+  std::cout << "book: made " << made << " figures\n";
+  return ok;
 }
 
 // Chromium runs at once, each checking every kCheckerRuns-th page: a page costs a Chromium about
@@ -162,6 +261,9 @@ int book(const Repo& repo, const BookOptions& options) {
   fs::path pages = out / "pages";
   int count = stage_book_pages(repo.root(), pages);
   std::cout << "book: staged " << count << " pages in " << repo.display(pages) << "\n";
+  if (!make_figures(repo, pages, options.update_figures)) {
+    return kExitFailed;
+  }
 
   std::string doxyfile = fill_placeholders(read_file(repo.root() / "book" / "Doxyfile.in"),
                                            {{"BOOK_PAGES", pages.string()},

@@ -66,7 +66,8 @@ int demo(const Repo& repo);
 
 // cmd_book.cpp
 struct BookOptions {
-  bool check = false;  ///< then open every page in headless Chromium (./x book --check)
+  bool check = false;           ///< then open every page in headless Chromium (./x book --check)
+  bool update_figures = false;  ///< write the figures made for the book over their committed copies
 };
 int book(const Repo& repo, const BookOptions& options);
 
