@@ -2,10 +2,12 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <stdexcept>
 
 #include "book.hpp"
 #include "book_check.hpp"
 #include "book_figures.hpp"
+#include "book_snippets.hpp"
 #include "browser.hpp"
 #include "commands.hpp"
 #include "fsutil.hpp"
@@ -252,6 +254,51 @@ int check_book(const Repo& repo, const fs::path& out) {
 }
 
 }  // namespace
+
+bool sync_page_snippets(const Repo& repo, bool check) {
+  bool ok = true;
+  int quoted = 0;
+  for (const auto& page : discover_chapter_pages(repo.root())) {
+    const fs::path file = page.dir / "README.md";
+    const std::string content = read_file(repo.root() / file);
+    std::string refreshed;
+    try {
+      refreshed = refresh_snippets(content, [&](const SnippetRef& ref) {
+        fs::path source = repo.root() / ref.file;
+        if (!is_within(source, repo.root())) {
+          throw std::runtime_error(ref.file + " is outside the repository");
+        }
+        ++quoted;
+        return snippet_of(read_file(source), ref.name);
+      });
+    } catch (const std::runtime_error& e) {
+      std::cout << "error: " << file.generic_string() << ": " << e.what() << "\n";
+      ok = false;
+      continue;
+    }
+    if (refreshed == content) {
+      continue;
+    }
+    if (!check) {
+      write_if_changed(repo.root() / file, refreshed);
+      std::cout << "updated the quoted test code in " << file.generic_string() << "\n";
+      continue;
+    }
+    TempDir generated("mini-lsm-snippets");
+    write_if_changed(generated.path() / "README.md", refreshed);
+    run({.argv = {"diff", "-u", "--label", file.generic_string(), "--label",
+                  "generated/" + file.generic_string(), (repo.root() / file).string(),
+                  (generated.path() / "README.md").string()}});
+    std::cout << "error: the test code quoted in " << file.generic_string()
+              << " differs from the test: run ./x sync\n";
+    ok = false;
+  }
+  if (ok) {
+    std::cout << "the chapter pages quote " << quoted
+              << " snippets exactly as the tests hold them\n";
+  }
+  return ok;
+}
 
 int book(const Repo& repo, const BookOptions& options) {
   if (!ensure_book_tools()) {
