@@ -390,7 +390,8 @@ int main(int argc, char** argv) {
       "-Werror) and TSan, sync --check, verify-chapters (whose checkpoint none, the starter,\n"
       "is built with every test), crash-test (SIGKILL rounds in two sync modes, batches, power\n"
       "cuts), mutants (90% of each chapter's caught),\n"
-      "formatting and the book. Ends with a table and the line `ci: N passed, M failed`.");
+      "formatting and the book (built, then checked in headless Chromium: book --check).\n"
+      "Ends with a table and the line `ci: N passed, M failed`.");
   ci->callback([&] { action = xtask::ci; });
 
   try {
