@@ -82,8 +82,11 @@ bool screenshot(const fs::path& chromium, const std::string& url, const fs::path
   fs::create_directories(png.parent_path());
   fs::remove(png);
   auto argv = chromium_argv(chromium, work_dir / "profile", work_dir / "chromium.log");
-  argv.insert(argv.end(),
-              {"--hide-scrollbars", "--window-size=1280,900", "--screenshot=" + png.string(), url});
+  argv.insert(
+      argv.end(),
+      {"--hide-scrollbars", "--window-size=1280,900", "--screenshot=" + png.string(),
+       // time for the pages' scripts to draw the navigation tree before the picture is taken
+       "--virtual-time-budget=3000", url});
   bool ran = run({.argv = argv, .output = Output::discard}).ok();
   std::error_code ec;
   return ran && fs::is_regular_file(png, ec) && fs::file_size(png, ec) > 0;

@@ -146,10 +146,10 @@ bool make_figures(const Repo& repo, const fs::path& pages, bool update) {
   return ok;
 }
 
-// Chromium runs at once, each checking every kCheckerRuns-th page: a page costs a Chromium about
-// 0.1 s, mostly waiting, so four share two cores well (measured: 345 pages in about 35 s with
-// three, against 65 s with one).
-constexpr std::size_t kCheckerRuns = 4;
+// Chromium runs at once, each checking every kCheckerRuns-th page. A page costs a Chromium about
+// 0.1 s of mostly one renderer thread, so one run per core is fastest: measured on 2 busy cores,
+// the 455 pages took 37 s with 2 runs, 54 s with 4, 71 s with 6 and 66 s with 1.
+constexpr std::size_t kCheckerRuns = 2;
 
 /// Chromium, installed when missing and we can; nullopt after saying how to install it.
 std::optional<fs::path> ensure_chromium() {

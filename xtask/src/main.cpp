@@ -273,7 +273,7 @@ int main(int argc, char** argv) {
       "they were rendered by another Graphviz version): --update-figures rewrites them.\n"
       "\n"
       "--check then opens every HTML page of the built book in headless Chromium (Debian's\n"
-      "chromium, installed when missing), four Chromium runs sharing the pages, and fails on a\n"
+      "chromium, installed when missing), two Chromium runs sharing the pages, and fails on a\n"
       "local link whose file or #anchor does not exist, an image that did not load, any console\n"
       "message (a page of the book has no reason to print one) or a page whose body has no text\n"
       "after rendering. It prints each problem with its page, the number of pages checked, and\n"

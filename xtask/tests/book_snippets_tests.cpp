@@ -3,6 +3,8 @@
 #include "../src/book_snippets.hpp"
 
 #include "../../tests/harness/catch.hpp"
+#include "../src/book.hpp"
+#include "../src/fsutil.hpp"
 
 using xtask::SnippetRef;
 
@@ -62,4 +64,12 @@ TEST_CASE("malformed snippet lines and missing copies are errors", "[xtask]") {
 TEST_CASE("the book stages a snippet as Doxygen's \\snippet of the test", "[xtask]") {
   CHECK(xtask::snippets_to_doxygen(kPage) ==
         "# Page\ntext\n\\snippet tests/week2/x.cpp torn\nafter\n");
+}
+
+TEST_CASE("a staged chapter page quotes its tests through \\snippet", "[xtask]") {
+  xtask::TempDir dir("xtask-test");
+  xtask::write_if_changed(dir.path() / "week2" / "day6-wal" / "README.md", kPage);
+  xtask::stage_book_pages(dir.path(), dir.path() / "pages");
+  CHECK(xtask::read_file(dir.path() / "pages" / "week2" / "day6-wal" / "README.md") ==
+        "# Page {#w2d6}\ntext\n\\snippet tests/week2/x.cpp torn\nafter\n");
 }
