@@ -405,13 +405,12 @@ void LsmStorage::freeze_current_memtable(const std::lock_guard<std::mutex>& /*st
   auto next = std::make_shared<LsmState>(*state());
   next->imm_memtables.insert(next->imm_memtables.begin(), next->memtable);
   next->memtable = create_memtable();
-  {
-    // @lesson w1d6 solution-only
-    const std::unique_lock no_writer_inside(write_mutex_);
-    // @lesson end
-    publish(std::move(next));
-  }
   // @lesson w1d6 solution-only
+  std::unique_lock no_writer_inside(write_mutex_);
+  // @lesson end
+  publish(std::move(next));
+  // @lesson w1d6 solution-only
+  no_writer_inside.unlock();
   wake_flush_thread();
   // @lesson end
   // @lesson end

@@ -33,6 +33,9 @@ CMakeVariables engine_variables(const EngineBuild& build) {
       {"MINI_LSM_SANITIZE", build.sanitize},
       {"MINI_LSM_QUICK_REBUILDS", build.quick_rebuilds ? "ON" : "OFF"},
   };
+  if (!build.test_timeout.empty()) {
+    variables.emplace_back("MINI_LSM_TEST_TIMEOUT", build.test_timeout);
+  }
   if (!build.cxx_compiler.empty()) {
     auto compiler = find_program(build.cxx_compiler);
     variables.emplace_back("CMAKE_CXX_COMPILER",

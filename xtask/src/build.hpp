@@ -30,6 +30,9 @@ struct EngineBuild {
   std::string sanitize = {};      ///< "", "address" (ASan+UBSan) or "thread"
   std::string cxx_compiler = {};  ///< "" = CMake's choice, else a program on PATH
   bool quick_rebuilds = false;    ///< precompiled engine headers, gold (MINI_LSM_QUICK_REBUILDS)
+  /// MINI_LSM_TEST_TIMEOUT: "" = its default; "none" = the tests get no TIMEOUT property, so that
+  /// `ctest --timeout N` (which never overrides the property) sets each run's limit.
+  std::string test_timeout = {};
 };
 
 using CMakeVariables = std::vector<std::pair<std::string, std::string>>;

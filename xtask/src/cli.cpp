@@ -16,7 +16,6 @@ struct PlannedCommand {
 constexpr PlannedCommand kPlanned[] = {
     {"grade",
      "until then, ./x test --tree DIR runs the official suite against a student's tree DIR"},
-    {"status", "until then, ./x scheck prints which chapters of your tree pass"},
 };
 
 bool is_help(std::string_view arg) {

@@ -25,9 +25,14 @@ namespace xtask {
 
 namespace {
 
-// A mutant whose tests ran longer than this is counted as caught (a hang is a failure), so the
-// whole run stays bounded even when a bug makes a test wait forever.
-constexpr int kTestTimeoutSeconds = 20;
+// A test that runs longer under a mutant than its time limit counts as failed (a hang is a
+// failure), so the whole run stays bounded even when a bug makes a test wait forever. The limit
+// is four times the slowest test of the chapter on the correct code, and at least
+// kMinTestTimeoutSeconds so that a busy machine cannot make a correct test miss it: a hang then
+// costs seconds instead of the 20 s a fixed limit needed (about half of a whole run's time went
+// to mutants that hang, before). The checkpoint's own run, before any mutant, has the ceiling.
+constexpr int kMinTestTimeoutSeconds = 5;
+constexpr int kMaxTestTimeoutSeconds = 20;
 
 // Chapters are tried by this many workers at once, each in its own tree and build folder. A
 // mutant costs one compile of one file, a link and a short test run, mostly on one core, so two
@@ -81,26 +86,34 @@ struct Outcome {
   std::string detail;
 };
 
-// Runs the chapter's tests, stopping at the first failure. True when every test passed.
-bool chapter_tests_pass(const fs::path& build_dir, Chapter chapter) {
-  Result result = run({.argv = {"ctest", "--test-dir", build_dir.string(), "-L",
-                                "^" + chapter.id() + "$", "--stop-on-failure", "--no-tests=error",
-                                "-j", "2", "--timeout", std::to_string(kTestTimeoutSeconds)},
-                       .output = Output::capture});
-  return result.ok();
+// Runs the chapter's tests, stopping at the first failure, each with `timeout_seconds`.
+Result run_chapter_tests(const fs::path& build_dir, Chapter chapter, int timeout_seconds) {
+  return run({.argv = {"ctest", "--test-dir", build_dir.string(), "-L", "^" + chapter.id() + "$",
+                       "--stop-on-failure", "--no-tests=error", "-j", "2", "--timeout",
+                       std::to_string(timeout_seconds)},
+              .output = Output::capture});
 }
 
 Outcome try_mutant(const Mutant& mutant, const fs::path& tree, const fs::path& build_dir,
-                   const std::string& original) {
+                   const std::string& original, int timeout_seconds) {
   write_if_changed(tree / mutant.file, apply_mutant(mutant, original));
   Outcome outcome{&mutant, Verdict::survived, {}};
   if (!build_targets(build_dir, {test_target(mutant.chapter.id())}, Output::capture).ok()) {
     outcome = {&mutant, Verdict::invalid, "does not compile"};
-  } else if (!chapter_tests_pass(build_dir, mutant.chapter)) {
+  } else if (!run_chapter_tests(build_dir, mutant.chapter, timeout_seconds).ok()) {
     outcome.verdict = Verdict::caught;
   }
   write_if_changed(tree / mutant.file, original);
   return outcome;
+}
+
+// "1.4": the seconds since `start`, to one decimal.
+std::string seconds_since(std::chrono::steady_clock::time_point start) {
+  const auto tenths = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - start)
+                          .count() /
+                      100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
 }
 
 // clang++ when it is installed (.ci/run installs it): its front end compiles an engine file at -O0
@@ -124,31 +137,40 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
                     .tests = repo.tests(),
                     .build_type = kUnattendedBuildType,
                     .cxx_compiler = mutant_compiler(),
-                    .quick_rebuilds = true};
+                    .quick_rebuilds = true,
+                    .test_timeout = "none"};
   if (auto problem = out_dir_problem(repo, build.tree)) {
     throw UsageError(*problem);
   }
   write_tree(files, build.tree);
+  const auto start = std::chrono::steady_clock::now();
   if (!configure_engine(repo.root(), build) ||
       !build_targets(build.build_dir, {test_target(chapter.id())}, Output::capture).ok()) {
     throw std::runtime_error("checkpoint " + chapter.id() + " does not build");
   }
-  if (!chapter_tests_pass(build.build_dir, chapter)) {
+  out << "  checkpoint " << chapter.id() << " built in " << seconds_since(start) << " s\n";
+  const Result correct = run_chapter_tests(build.build_dir, chapter, kMaxTestTimeoutSeconds);
+  if (!correct.ok()) {
     throw std::runtime_error("the tests of " + chapter.id() + " fail at its own checkpoint, " +
                              "before any mutant: fix that first (./x verify-chapters)");
   }
+  const double slowest = slowest_passed_test_seconds(correct.output);
+  const int timeout = mutant_test_timeout(slowest, kMinTestTimeoutSeconds, kMaxTestTimeoutSeconds);
+  out << "  its slowest test takes " << slowest << " s: a test over " << timeout
+      << " s counts as hung\n";
   std::vector<Outcome> outcomes;
   for (std::size_t index = 0; index < mutants.size(); ++index) {
     const Mutant& mutant = *mutants[index];
     out << "  " << chapter.id() << " " << index + 1 << "/" << mutants.size() << " " << mutant.name
         << ": " << std::flush;
+    const auto start = std::chrono::steady_clock::now();
     outcomes.push_back(
-        try_mutant(mutant, build.tree, build.build_dir, find_file(files, mutant).content));
+        try_mutant(mutant, build.tree, build.build_dir, find_file(files, mutant).content, timeout));
     const Outcome& outcome = outcomes.back();
     out << (outcome.verdict == Verdict::caught     ? "caught"
             : outcome.verdict == Verdict::survived ? "SURVIVED"
                                                    : "INVALID (" + outcome.detail + ")")
-        << "\n";
+        << " (" << seconds_since(start) << " s)\n";
   }
   return outcomes;
 }

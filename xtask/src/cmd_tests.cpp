@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "format.hpp"
 #include "fsutil.hpp"
+#include "status_record.hpp"
 
 namespace xtask {
 namespace {
@@ -21,6 +22,15 @@ std::vector<std::string> labels_of(const std::vector<Chapter>& chapters, const f
     labels.push_back(chapter.id());
   }
   return labels;
+}
+
+/// Leaves `record` for ./x status. Not being able to is no reason to fail the check itself.
+void record_for_status(const fs::path& file, const ScheckRecord& record) {
+  try {
+    write_record(file, record);
+  } catch (const std::exception& e) {
+    std::cout << "note: ./x status will not see these results: " << e.what() << "\n";
+  }
 }
 
 /// Prints the per-label table under a heading; true when every label passed.
@@ -117,15 +127,22 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
   std::cout << "checking " << repo.display(tree) << " with the tests of "
             << describe_chapters(chapters) << "\n";
 
+  // What ./x status reads. Its time is taken before anything is read, so that an edit made
+  // while scheck runs makes these results out of date.
+  ScheckRecord record{
+      .tree = tree, .started = fs::file_time_type::clock::now(), .copied = chapters};
   auto format = check_format(source_files({tree / "include", tree / "src", tree / "bin"}),
                              repo.root() / ".clang-format");
-  EngineBuild build{.build_dir = repo.build_dir("scheck-" + tree.filename().string()),
-                    .tree = tree,
-                    .tests = tests};
+  record.format = format.result;
+  record.format_fix = format.fix;
+  EngineBuild build{.build_dir = scheck_build_dir(repo, tree), .tree = tree, .tests = tests};
+  auto results_file = record_file(build.build_dir);
   if (!configure_engine(repo.root(), build)) {
+    record_for_status(results_file, record);
     return kExitFailed;
   }
   if (!build_targets(build.build_dir, {}).ok()) {
+    record_for_status(results_file, record);
     if (format == FormatResult::unformatted) {
       std::cout << format_failure_summary(format, fs::current_path());
     }
@@ -135,6 +152,11 @@ int scheck(const Repo& repo, const std::string& tree_spec) {
     return kExitFailed;
   }
   auto runs = run_labels(build.build_dir, labels_of(chapters, tests, true), Output::tee);
+  record.build_ok = true;
+  for (const auto& run : runs) {
+    record.labels.push_back(record_label(run));
+  }
+  record_for_status(results_file, record);
   bool passed = report(repo.display(tree), runs);
   if (format == FormatResult::unformatted) {
     std::cout << format_failure_summary(format, fs::current_path());

@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "error.hpp"
+#include "format.hpp"
 #include "fsutil.hpp"
 #include "testlist.hpp"
 #include "text.hpp"
@@ -187,6 +188,13 @@ int verify_chapters(const Repo& repo) {
     std::string name = checkpoint_name(through);
     std::cout << "checkpoint " << name << ": rendering and building\n";
     write_tree(render_reference(repo, through), build.tree);
+    // A learner who catches up with ./x checkpoint gets this tree, and ./x scheck checks its
+    // formatting: a region's markers can leave code that clang-format would lay out otherwise.
+    const auto rendered =
+        source_files({build.tree / "include", build.tree / "src", build.tree / "bin"});
+    if (check_format(rendered, repo.root() / ".clang-format") == FormatResult::unformatted) {
+      violations.push_back("checkpoint " + name + ": not clang-format clean (output above)");
+    }
     std::vector<std::string> row = {name};
     if (!configure_engine(repo.root(), build)) {
       violations.push_back("checkpoint " + name + ": cmake could not configure the tree");

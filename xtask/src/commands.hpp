@@ -19,6 +19,11 @@ int scheck(const Repo& repo, const std::string& tree);
 int test(const Repo& repo, ChapterFilter filter, const std::string& tree,
          const std::string& sanitize);
 
+// cmd_status.cpp
+/// Prints each chapter's state from the last scheck of `tree`, the TODOs left per chapter and the
+/// next thing to do; runs scheck first when `run`. Builds nothing otherwise.
+int status(const Repo& repo, const std::string& tree, bool run);
+
 /// Copies tests/harness/, tests/provided/ and the test files of `chapters` into `tests_dir`,
 /// keeping relative paths and rewriting only files that changed; one line per file when `verbose`.
 void copy_official_tests(const Repo& repo, const std::vector<Chapter>& chapters,

@@ -138,10 +138,30 @@ int main(int argc, char** argv) {
       "Checks the formatting of DIR's include/, src/ and bin/ with clang-format (skipped when it\n"
       "is not installed), builds DIR with the tests in DIR/tests/ (build/scheck-<name>), runs\n"
       "the tests of each copied chapter and the provided tests, and prints a per-chapter table.\n"
+      "It records the results (per chapter: passed, total, the failing tests; when it ran;\n"
+      "whether the build failed) in build/scheck-<name>/scheck-results.txt for ./x status.\n"
       "Exit code 1 when formatting, the build or any test fails.");
   scheck->add_option("--tree", tree, "the tree to check: starter or a directory")
       ->capture_default_str();
   scheck->callback([&] { action = [&](const Repo& r) { return xtask::scheck(r, tree); }; });
+
+  bool run_scheck = false;
+  auto* status = app.add_subcommand(
+      "status", "Show each chapter's state, the TODOs left and what to do next (builds nothing)");
+  status->footer(
+      "For each chapter of the course: whether its tests are copied into DIR/tests/ and, from\n"
+      "the results the last ./x scheck recorded, whether they pass (\"tests not copied\",\n"
+      "\"copied, failing n of m\", \"passing (m tests)\"); how many TODO(wNdM) stubs are left\n"
+      "in DIR's include/, src/ and bin/ (a stub counts until its TODO comment is gone); and\n"
+      "the next thing to do, as a command. It says when the results are older than a change\n"
+      "to the tree (an edit under include/, src/, bin/ or tests/, tests copied since) or when\n"
+      "there are none yet. Without --run it only reads files: no CMake, no compiler. Exit\n"
+      "code 0 whenever it could show the status.");
+  status->add_option("--tree", tree, "the tree to show: starter or a directory")
+      ->capture_default_str();
+  status->add_flag("--run", run_scheck, "run ./x scheck first, then show the status");
+  status->callback(
+      [&] { action = [&](const Repo& r) { return xtask::status(r, tree, run_scheck); }; });
 
   auto* test = app.add_subcommand(
       "test", "Build a tree against the official tests/ and run them (default: the reference)");
@@ -387,8 +407,9 @@ int main(int argc, char** argv) {
   ci->footer(
       "Runs, keeping going after a failure: the xtask unit tests, the reference built with\n"
       "-Werror by g++ and its suite, the suite under ASan+UBSan (built by clang++ with\n"
-      "-Werror) and TSan, sync --check, verify-chapters (whose checkpoint none, the starter,\n"
-      "is built with every test), crash-test (SIGKILL rounds in two sync modes, batches, power\n"
+      "-Werror) and TSan (clang++), sync --check, verify-chapters (whose checkpoint none, the\n"
+      "starter, is built with every test; every checkpoint clang-format clean), crash-test "
+      "(SIGKILL rounds in two sync modes, batches, power\n"
       "cuts), mutants (90% of each chapter's caught),\n"
       "formatting and the book (built, then checked in headless Chromium: book --check).\n"
       "Ends with a table and the line `ci: N passed, M failed`.");

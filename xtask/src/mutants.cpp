@@ -1,5 +1,7 @@
 #include "mutants.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "text.hpp"
@@ -125,6 +127,30 @@ std::string apply_mutant(const Mutant& mutant, std::string_view content) {
   std::string result = padded.substr(1, at) + mutant.replace;
   result += padded.substr(at + needle.size());
   return result;
+}
+
+double slowest_passed_test_seconds(std::string_view ctest_output) {
+  double slowest = 0;
+  for (std::string_view line : split_lines(ctest_output)) {
+    const std::size_t passed = line.rfind(" Passed ");
+    const std::size_t unit = line.rfind(" sec");
+    if (passed == std::string_view::npos || unit == std::string_view::npos || unit < passed) {
+      continue;
+    }
+    const std::string number(line.substr(passed + 8, unit - passed - 8));  // stod skips spaces
+    try {
+      slowest = std::max(slowest, std::stod(number));
+    } catch (const std::exception&) {
+      // not a duration after all
+    }
+  }
+  return slowest;
+}
+
+int mutant_test_timeout(double slowest_seconds, int floor_seconds, int ceiling_seconds) {
+  const double scaled = std::ceil(4 * slowest_seconds);
+  return static_cast<int>(
+      std::clamp(scaled, static_cast<double>(floor_seconds), static_cast<double>(ceiling_seconds)));
 }
 
 }  // namespace xtask

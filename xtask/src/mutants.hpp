@@ -43,4 +43,12 @@ std::size_t count_occurrences(std::string_view haystack, std::string_view needle
 /// std::runtime_error naming the mutant when `find` does not occur exactly once.
 std::string apply_mutant(const Mutant& mutant, std::string_view content);
 
+/// The longest time, in seconds, that one test took in CTest's output (its "Passed    0.45 sec"
+/// lines); 0 when no test passed.
+double slowest_passed_test_seconds(std::string_view ctest_output);
+
+/// The time limit for one test of a chapter under a mutant, from the slowest of its tests on the
+/// correct code: four times that, never under `floor_seconds` nor over `ceiling_seconds`.
+int mutant_test_timeout(double slowest_seconds, int floor_seconds, int ceiling_seconds);
+
 }  // namespace xtask

@@ -9,7 +9,9 @@
 using xtask::apply_mutant;
 using xtask::count_occurrences;
 using xtask::Mutant;
+using xtask::mutant_test_timeout;
 using xtask::parse_mutants;
+using xtask::slowest_passed_test_seconds;
 
 namespace {
 
@@ -96,4 +98,29 @@ TEST_CASE("occurrences are counted, overlapping ones too", "[mutants]") {
   CHECK(count_occurrences("aaa", "aa") == 2);
   CHECK(count_occurrences("abc", "d") == 0);
   CHECK(count_occurrences("\nx\ny\nx\n", "\nx\n") == 2);
+}
+
+TEST_CASE("the slowest passed test is read from CTest's result lines", "[mutants]") {
+  const std::string output =
+      "Test project /b\n"
+      "    Start 1: w1d6 a\n"
+      "1/3 Test #1: w1d6 a ...........................   Passed    0.45 sec\n"
+      "2/3 Test #2: w1d6 b ...........................   Passed    2.07 sec\n"
+      "3/3 Test #3: w1d6 c ...........................***Failed    9.50 sec\n"
+      "\n67% tests passed, 1 tests failed out of 3\n"
+      "Total Test time (real) =  12.02 sec\n";
+  CHECK(slowest_passed_test_seconds(output) == 2.07);
+  CHECK(slowest_passed_test_seconds("No tests were found!!!\n") == 0);
+  // A test named with " Passed " is not a duration.
+  CHECK(slowest_passed_test_seconds("1/1 Test #1: x Passed y sec ....   Passed    0.10 sec\n") ==
+        0.10);
+}
+
+TEST_CASE("a mutant's time limit is four times the slowest correct test, within bounds",
+          "[mutants]") {
+  CHECK(mutant_test_timeout(0.3, 5, 20) == 5);
+  CHECK(mutant_test_timeout(1.5, 5, 20) == 6);
+  CHECK(mutant_test_timeout(2.01, 5, 20) == 9);
+  CHECK(mutant_test_timeout(7.0, 5, 20) == 20);
+  CHECK(mutant_test_timeout(0, 5, 20) == 5);
 }
