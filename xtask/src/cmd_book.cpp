@@ -212,22 +212,28 @@ int check_book(const Repo& repo, const fs::path& out) {
   const auto runs =
       dump_doms(*chromium, write_checker_pages(repo, pages, out / "check"), out / "check");
 
+  // Every run's reports are judged together: a link's #anchor may be on a page another run read.
   std::vector<BookProblem> problems;
-  std::size_t checked = 0;
+  std::vector<PageReport> reports;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     bool finished = false;
-    auto reports = parse_check_report(runs[i].dom, finished);
-    checked += reports.size();
+    auto found = parse_check_report(runs[i].dom, finished);
+    reports.insert(reports.end(), found.begin(), found.end());
     if (!finished || !runs[i].ok) {
-      std::cout << runs[i].output << "\n";
+      // The output holds the whole DOM dump; its end says why Chromium stopped.
+      const std::string& output = runs[i].output;
+      std::cout << output.substr(output.size() - std::min<std::size_t>(output.size(), 3000))
+                << "\n";
       problems.push_back({"part-" + std::to_string(i + 1) + ".html",
-                          "Chromium stopped before the checker finished (its output is above)"});
+                          "Chromium stopped before the checker finished (the end of its output "
+                          "is above)"});
     }
-    auto found = report_problems(reports, html);
-    problems.insert(problems.end(), found.begin(), found.end());
     auto console = console_problems(runs[i].log, html);
     problems.insert(problems.end(), console.begin(), console.end());
   }
+  auto found = report_problems(reports, html);
+  problems.insert(problems.end(), found.begin(), found.end());
+  const std::size_t checked = reports.size();
 
   const fs::path shots = out / "screenshots";
   for (const auto& [page, png] :
