@@ -148,7 +148,7 @@ bool make_figures(const Repo& repo, const fs::path& pages, bool update) {
 
 // Chromium runs at once, each checking every kCheckerRuns-th page. A page costs a Chromium about
 // 0.1 s of mostly one renderer thread, so one run per core is fastest: measured on 2 busy cores,
-// the 455 pages took 37 s with 2 runs, 54 s with 4, 71 s with 6 and 66 s with 1.
+// the 455 pages took 37 s with 2 runs, 54 s with 4 and 71 s with 6; 1 run took 66 s for 345.
 constexpr std::size_t kCheckerRuns = 2;
 
 /// Chromium, installed when missing and we can; nullopt after saying how to install it.
