@@ -127,6 +127,7 @@ TEST_CASE("cli with a WAL syncs at the end of its input and at quit, so the next
 
 TEST_CASE("cli reports a torn WAL tail with its offset, cuts it and keeps the whole records",
           "[w2d6][wal-cli]") {
+  //! [torn-tail]
   TempDir dir;
   const auto db = dir.path() / "db";
   const auto first =
@@ -149,6 +150,7 @@ TEST_CASE("cli reports a torn WAL tail with its offset, cuts it and keeps the wh
                              " (a crash during an append), which was cut off\n"
                              "a=1\n"
                              "1 keys\n");
+  //! [torn-tail]
 }
 
 TEST_CASE("cli removes a stale WAL that no live memtable owns and says so", "[w2d6][wal-cli]") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "book_snippets.hpp"
 #include "fsutil.hpp"
 #include "text.hpp"
 
@@ -121,7 +122,7 @@ int stage_book_pages(const fs::path& root, const fs::path& pages_dir) {
       std::string content = read_file(root / page.dir / file);
       if (file == "README.md") {
         try {
-          content = add_page_label(content, page.chapter.id());
+          content = snippets_to_doxygen(add_page_label(content, page.chapter.id()));
         } catch (const std::runtime_error& e) {
           throw std::runtime_error((page.dir / file).string() + ": " + e.what());
         }

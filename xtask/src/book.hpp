@@ -33,7 +33,8 @@ std::string fill_placeholders(std::string_view text,
                               const std::vector<std::pair<std::string, std::string>>& values);
 
 /// Fills `pages_dir` (emptied first) with book/*.md (and book/ images) and every chapter page
-/// with its figures, keeping the weekW/dayD-<slug>/ folders. Returns the number of pages.
+/// with its figures, keeping the weekW/dayD-<slug>/ folders; a chapter page's quoted test code
+/// becomes a \snippet of the test (book_snippets.hpp). Returns the number of pages.
 int stage_book_pages(const fs::path& root, const fs::path& pages_dir);
 
 /// Where doxygen-awesome-css is installed (Debian or Homebrew), or nullopt.

@@ -116,7 +116,8 @@ std::vector<CiCheck> checks(const Repo& repo) {
          files.insert(files.end(), starter.begin(), starter.end());
          return check_format(files, repo.root() / ".clang-format") == FormatResult::clean;
        }},
-      {"book", [&repo] { return book(repo) == kExitOk; }},
+      {"book (built, then every page opened in headless Chromium)",
+       [&repo] { return book(repo, {.check = true}) == kExitOk; }},
   };
 }
 

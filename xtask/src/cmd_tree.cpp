@@ -153,11 +153,13 @@ int sync(const Repo& repo, bool check, bool force) {
   if (!check) {
     int code = checkpoint(repo, "none", repo.starter().string(), force);
     write_chapter_pages(repo);
-    return code;
+    bool snippets_ok = sync_page_snippets(repo, false);
+    return snippets_ok ? code : kExitFailed;
   }
   bool starter_ok = check_starter(repo);
   bool pages_ok = check_chapter_pages(repo);
-  return starter_ok && pages_ok ? kExitOk : kExitFailed;
+  bool snippets_ok = sync_page_snippets(repo, true);
+  return starter_ok && pages_ok && snippets_ok ? kExitOk : kExitFailed;
 }
 
 int verify_chapters(const Repo& repo) {

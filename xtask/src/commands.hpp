@@ -71,7 +71,14 @@ int doctor(const Repo& repo);
 int demo(const Repo& repo);
 
 // cmd_book.cpp
-int book(const Repo& repo);
+struct BookOptions {
+  bool check = false;           ///< then open every page in headless Chromium (./x book --check)
+  bool update_figures = false;  ///< write the figures made for the book over their committed copies
+};
+int book(const Repo& repo, const BookOptions& options);
+/// ./x sync's part for the test code that chapter pages quote (book_snippets.hpp): refreshes the
+/// fenced copies, or with `check` prints a diff where one differs. False on a difference or error.
+bool sync_page_snippets(const Repo& repo, bool check);
 
 // cmd_bench.cpp
 struct BenchOptions {

@@ -327,12 +327,31 @@ int main(int argc, char** argv) {
       "temporary database and prints the transcript. Exit code 1 when the CLI fails.");
   demo->callback([&] { action = xtask::demo; });
 
+  xtask::BookOptions book_options;
   auto* book = app.add_subcommand("book", "Build the course book with Doxygen");
   book->footer(
       "Installs Doxygen, Graphviz and doxygen-awesome-css when missing (or prints the command),\n"
       "stages book/*.md and the chapter pages in build/book/pages/, fills in book/Doxyfile.in and\n"
-      "runs Doxygen. Any Doxygen warning fails the build. Output: build/book/html/index.html.");
-  book->callback([&] { action = xtask::book; });
+      "runs Doxygen. Any Doxygen warning fails the build. Output: build/book/html/index.html.\n"
+      "\n"
+      "Figures are made at every build: each weekN/dayD-*/NAME.dot is rendered by Graphviz, and\n"
+      "a page line `<!-- figure: NAME.svg = compaction-simulator ARGS -->` draws that run's\n"
+      "--chart (the simulator is built from reference/ in build/reference). The SVG copies\n"
+      "committed beside the pages, which GitHub shows, must equal what the build makes (unless\n"
+      "they were rendered by another Graphviz version): --update-figures rewrites them.\n"
+      "\n"
+      "--check then opens every HTML page of the built book in headless Chromium (Debian's\n"
+      "chromium, installed when missing), two Chromium runs sharing the pages, and fails on a\n"
+      "local link whose file or #anchor does not exist, an image that did not load, any console\n"
+      "message (a page of the book has no reason to print one) or a page whose body has no text\n"
+      "after rendering. It prints each problem with its page, the number of pages checked, and\n"
+      "writes build/book/screenshots/start.png and wal-chapter.png (the start page and w2d6).");
+  book->add_flag("--update-figures", book_options.update_figures,
+                 "write each figure made for the book over its committed copy beside the page");
+  book->add_flag("--check", book_options.check,
+                 "after building, check every page in headless Chromium and take screenshots");
+  book->callback(
+      [&] { action = [&](const xtask::Repo& r) { return xtask::book(r, book_options); }; });
 
   xtask::BenchOptions bench_options;
   auto* bench = app.add_subcommand(
@@ -440,7 +459,8 @@ int main(int argc, char** argv) {
       "starter, is built with every test; every checkpoint clang-format clean), crash-test "
       "(SIGKILL rounds in two sync modes, batches, power\n"
       "cuts), grade --self-test, mutants (90% of each chapter's caught),\n"
-      "formatting and the book. Ends with a table and the line `ci: N passed, M failed`.");
+      "formatting and the book (built, then checked in headless Chromium: book --check).\n"
+      "Ends with a table and the line `ci: N passed, M failed`.");
   ci->callback([&] { action = xtask::ci; });
 
   try {
