@@ -24,6 +24,10 @@ std::string strip_colors(std::string_view text) {
 
 }  // namespace
 
+std::string quick_compiler() {
+  return find_program("clang++") ? "clang++" : "";
+}
+
 CMakeVariables engine_variables(const EngineBuild& build) {
   CMakeVariables variables = {
       {"MINI_LSM_TREE", fs::weakly_canonical(fs::absolute(build.tree)).string()},

@@ -79,8 +79,9 @@ std::vector<CiCheck> checks(const Repo& repo) {
       {"tsan suite, clang++", [&repo, tsan] { return build_and_test(repo, tsan, true, true); }},
       {"sync --check", [&repo] { return sync(repo, true, false) == kExitOk; }},
       // Also proves that starter/ compiles with every test: sync --check (above) proves starter/
-      // is checkpoint none, which verify-chapters builds first with every test of tests/, with
-      // the flags a build of starter/ alone used (so that separate build is not repeated).
+      // is checkpoint none, which verify-chapters builds first with every test of tests/ (by
+      // clang++, as the mutants; grade --self-test builds checkpoint w1d3, the stubs of every
+      // later chapter, with the default compiler, g++ here, as a learner's ./x scheck does).
       {"verify-chapters (checkpoint none = starter/ with every test)",
        [&repo] { return verify_chapters(repo) == kExitOk; }},
       // Real processes killed with SIGKILL mid-write (week 2 day 6): the long runs the suite's

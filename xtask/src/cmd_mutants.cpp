@@ -116,12 +116,6 @@ std::string seconds_since(std::chrono::steady_clock::time_point start) {
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
 }
 
-// clang++ when it is installed (.ci/run installs it): its front end compiles an engine file at -O0
-// about twice as fast as g++'s, and a mutant is mostly that compile. Otherwise CMake's choice.
-std::string mutant_compiler() {
-  return find_program("clang++") ? "clang++" : "";
-}
-
 // Tries the mutants of one chapter in `work_dir` (its tree/ and build/), reporting on `out`.
 std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
                                  const std::vector<const Mutant*>& mutants,
@@ -136,7 +130,7 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
                     .tree = work_dir / "tree",
                     .tests = repo.tests(),
                     .build_type = kUnattendedBuildType,
-                    .cxx_compiler = mutant_compiler(),
+                    .cxx_compiler = quick_compiler(),
                     .quick_rebuilds = true,
                     .test_timeout = "none"};
   if (auto problem = out_dir_problem(repo, build.tree)) {

@@ -172,6 +172,7 @@ int verify_chapters(const Repo& repo) {
                     .tree = repo.build_dir("verify") / "tree",
                     .tests = repo.tests(),
                     .build_type = kUnattendedBuildType,
+                    .cxx_compiler = quick_compiler(),
                     .quick_rebuilds = true};
   if (auto problem = out_dir_problem(repo, build.tree)) {
     throw UsageError(*problem);

@@ -249,8 +249,9 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify-chapters",
                                     "Prove each chapter's tests need exactly that chapter's code");
   verify->footer(
-      "For each checkpoint (none, then every chapter): renders it into build/verify/tree, builds\n"
-      "it with the official tests and checks that every test of the chapters up to it passes,\n"
+      "For each checkpoint (none, then every chapter): renders it into build/verify/tree, checks\n"
+      "that it is clang-format clean, builds it with the official tests (by clang++ when it is\n"
+      "installed, as ./x mutants) and checks that every test of the chapters up to it passes,\n"
       "every test of the next chapter fails, and the provided tests pass. Prints the matrix.");
   verify->callback([&] { action = xtask::verify_chapters; });
 
