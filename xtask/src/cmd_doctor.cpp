@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "book.hpp"
+#include "browser.hpp"
 #include "commands.hpp"
 #include "error.hpp"
 #include "fsutil.hpp"
@@ -169,6 +170,20 @@ std::vector<Tool> tools() {
          return dir ? std::optional(dir->string()) : std::nullopt;
        },
        {{"doxygen-awesome-css", ""}}},
+      {"chromium",
+       "book --check",
+       []() -> std::optional<std::string> {
+         auto chromium = find_chromium();  // the same search as ./x book --check
+         if (!chromium) {
+           return std::nullopt;
+         }
+         // stdout only: Debian's wrapper script prints a shell warning on stderr first
+         auto result = run({.argv = {chromium->string(), "--version"},
+                            .output = Output::capture,
+                            .merge_stderr = false});
+         return result.ok() ? std::optional(first_line(result.output)) : std::nullopt;
+       },
+       {{"chromium", ""}}},
       {"ASan+UBSan runtime",
        "test --sanitize address",
        [] { return sanitizer_works("-fsanitize=address,undefined"); },
