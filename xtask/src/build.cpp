@@ -178,6 +178,17 @@ std::vector<std::string> test_names_matching(std::string_view output, const std:
 
 }  // namespace
 
+std::map<std::string, int> label_test_counts(std::string_view output) {
+  static const std::regex kLabel(R"((\S+)\s+=\s+[0-9.]+ sec\*proc \((\d+) tests?\))");
+  std::map<std::string, int> counts;
+  std::string text = strip_colors(output);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kLabel);
+       it != std::sregex_iterator(); ++it) {
+    counts[(*it)[1].str()] = std::stoi((*it)[2].str());
+  }
+  return counts;
+}
+
 std::vector<std::string> passed_test_names(std::string_view output) {
   static const std::regex kPassed(R"(Test +#\d+: (.*?) \.*\s+Passed)");
   return test_names_matching(output, kPassed);

@@ -85,6 +85,10 @@ struct TestCounts {
 /// Finds CTest's summary line in its output; nullopt when there is none (no tests, crash, ...).
 std::optional<TestCounts> parse_ctest_summary(std::string_view output);
 
+/// The number of tests per label in CTest's "Label Time Summary" ("w1d1 = 1.20 sec*proc (27
+/// tests)").
+std::map<std::string, int> label_test_counts(std::string_view output);
+
 /// The names of the tests CTest reports as passed ("  1/12 Test  #1: name ....   Passed").
 std::vector<std::string> passed_test_names(std::string_view output);
 

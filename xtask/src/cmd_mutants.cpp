@@ -31,7 +31,7 @@ namespace {
 // kMinTestTimeoutSeconds so that a busy machine cannot make a correct test miss it: a hang then
 // costs seconds instead of the 20 s a fixed limit needed (about half of a whole run's time went
 // to mutants that hang, before). The checkpoint's own run, before any mutant, has the ceiling.
-constexpr int kMinTestTimeoutSeconds = 5;
+constexpr int kMinTestTimeoutSeconds = 3;
 constexpr int kMaxTestTimeoutSeconds = 20;
 
 // Chapters are tried by this many workers at once, each in its own tree and build folder. A

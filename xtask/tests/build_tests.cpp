@@ -5,6 +5,7 @@
 #include "../src/commands.hpp"
 
 using xtask::cache_matches;
+using xtask::label_test_counts;
 using xtask::parse_cmake_cache;
 using xtask::parse_ctest_summary;
 using xtask::passed_test_names;
@@ -108,4 +109,17 @@ TEST_CASE("a folder is configured afresh only for another compiler", "[xtask]") 
   CHECK_FALSE(xtask::compiler_changes(cache, {{"CMAKE_CXX_COMPILER", "/usr/bin/g++"}}));
   CHECK_FALSE(xtask::compiler_changes(cache, {{"CMAKE_BUILD_TYPE", "Release"}}));
   CHECK_FALSE(xtask::compiler_changes({}, {{"CMAKE_CXX_COMPILER", "/usr/bin/clang++"}}));
+}
+
+TEST_CASE("the number of tests of each label is read from ctest's label summary", "[xtask]") {
+  const std::string output =
+      "100% tests passed, 0 tests failed out of 54\n\n"
+      "Label Time Summary:\n"
+      "provided    =   0.51 sec*proc (26 tests)\n"
+      "w1d1        =   1.20 sec*proc (27 tests)\n"
+      "w1d2        =   0.02 sec*proc (1 test)\n\n"
+      "Total Test time (real) =   0.98 sec\n";
+  const std::map<std::string, int> expected = {{"provided", 26}, {"w1d1", 27}, {"w1d2", 1}};
+  CHECK(label_test_counts(output) == expected);
+  CHECK(label_test_counts("No tests were found!!!\n").empty());
 }
