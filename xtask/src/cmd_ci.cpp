@@ -1,6 +1,5 @@
 // ci: every check of the repository in one run, with a table of results at the end.
 #include <chrono>
-#include <cstdio>
 #include <functional>
 #include <iostream>
 
@@ -125,12 +124,6 @@ std::vector<CiCheck> checks(const Repo& repo) {
   };
 }
 
-std::string seconds(std::chrono::steady_clock::duration elapsed) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f", std::chrono::duration<double>(elapsed).count());
-  return text;
-}
-
 }  // namespace
 
 int ci(const Repo& repo) {
@@ -146,8 +139,8 @@ int ci(const Repo& repo) {
     } catch (const std::exception& e) {
       std::cout << "error: " << e.what() << "\n";
     }
-    rows.push_back(
-        {all[i].name, ok ? "passed" : "FAILED", seconds(std::chrono::steady_clock::now() - start)});
+    rows.push_back({all[i].name, ok ? "passed" : "FAILED",
+                    format_seconds(std::chrono::steady_clock::now() - start)});
     passed += ok ? 1 : 0;
   }
   std::cout << "\n" << format_table(rows);

@@ -107,15 +107,6 @@ Outcome try_mutant(const Mutant& mutant, const fs::path& tree, const fs::path& b
   return outcome;
 }
 
-// "1.4": the seconds since `start`, to one decimal.
-std::string seconds_since(std::chrono::steady_clock::time_point start) {
-  const auto tenths = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count() /
-                      100;
-  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
-}
-
 // Tries the mutants of one chapter in `work_dir` (its tree/ and build/), reporting on `out`.
 std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
                                  const std::vector<const Mutant*>& mutants,
@@ -142,7 +133,8 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
       !build_targets(build.build_dir, {test_target(chapter.id())}, Output::capture).ok()) {
     throw std::runtime_error("checkpoint " + chapter.id() + " does not build");
   }
-  out << "  checkpoint " << chapter.id() << " built in " << seconds_since(start) << " s\n";
+  out << "  checkpoint " << chapter.id() << " built in "
+      << format_seconds(std::chrono::steady_clock::now() - start) << " s\n";
   const Result correct = run_chapter_tests(build.build_dir, chapter, kMaxTestTimeoutSeconds);
   if (!correct.ok()) {
     throw std::runtime_error("the tests of " + chapter.id() + " fail at its own checkpoint, " +
@@ -164,7 +156,7 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
     out << (outcome.verdict == Verdict::caught     ? "caught"
             : outcome.verdict == Verdict::survived ? "SURVIVED"
                                                    : "INVALID (" + outcome.detail + ")")
-        << " (" << seconds_since(start) << " s)\n";
+        << " (" << format_seconds(std::chrono::steady_clock::now() - start) << " s)\n";
   }
   return outcomes;
 }

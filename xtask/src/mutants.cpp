@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "grade_ctest.hpp"
 #include "text.hpp"
 
 namespace xtask {
@@ -131,17 +132,9 @@ std::string apply_mutant(const Mutant& mutant, std::string_view content) {
 
 double slowest_passed_test_seconds(std::string_view ctest_output) {
   double slowest = 0;
-  for (std::string_view line : split_lines(ctest_output)) {
-    const std::size_t passed = line.rfind(" Passed ");
-    const std::size_t unit = line.rfind(" sec");
-    if (passed == std::string_view::npos || unit == std::string_view::npos || unit < passed) {
-      continue;
-    }
-    const std::string number(line.substr(passed + 8, unit - passed - 8));  // stod skips spaces
-    try {
-      slowest = std::max(slowest, std::stod(number));
-    } catch (const std::exception&) {
-      // not a duration after all
+  for (const TestOutcome& test : parse_ctest_results(ctest_output, 0)) {
+    if (test.status == TestStatus::passed) {
+      slowest = std::max(slowest, test.seconds);
     }
   }
   return slowest;

@@ -1,6 +1,7 @@
 #include "text.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace xtask {
 
@@ -48,6 +49,12 @@ std::string format_table(const std::vector<std::vector<std::string>>& rows,
     }
     text += line + "\n";
   }
+  return text;
+}
+
+std::string format_seconds(std::chrono::steady_clock::duration elapsed) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", std::chrono::duration<double>(elapsed).count());
   return text;
 }
 

@@ -1,6 +1,7 @@
 // Text helpers: splitting lines, joining words, plain-text tables for summaries.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,5 +18,8 @@ std::string join(const std::vector<std::string>& words, std::string_view separat
 /// separated by two spaces. Rows may have different lengths. Trailing spaces are trimmed.
 std::string format_table(const std::vector<std::vector<std::string>>& rows,
                          const std::string& indent = "  ");
+
+/// "12.3": a duration in seconds, to one decimal, for progress lines and summary tables.
+std::string format_seconds(std::chrono::steady_clock::duration elapsed);
 
 }  // namespace xtask
