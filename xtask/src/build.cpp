@@ -212,13 +212,17 @@ std::string LabelRun::describe() const {
 }
 
 LabelRun run_label(const fs::path& build_dir, const std::string& label, Output output,
-                   const std::vector<std::pair<std::string, std::string>>& env) {
+                   const std::vector<std::pair<std::string, std::string>>& env,
+                   std::optional<int> timeout_seconds) {
   unsigned jobs = std::max(2U, std::thread::hardware_concurrency());
   std::vector<std::string> argv = {
       "ctest", "--test-dir",        build_dir.string(), "--output-on-failure", "--no-tests=error",
       "-j",    std::to_string(jobs)};
   if (!label.empty()) {
     argv.insert(argv.end(), {"-L", "^" + label + "$"});
+  }
+  if (timeout_seconds) {
+    argv.insert(argv.end(), {"--timeout", std::to_string(*timeout_seconds)});
   }
   auto result = run({.argv = argv, .output = output, .env = env, .drop_lines = noise_lines()});
   LabelRun label_run{label.empty() ? "all" : label, parse_ctest_summary(result.output),

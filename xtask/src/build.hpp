@@ -113,9 +113,11 @@ struct LabelRun {
 };
 
 /// Runs the tests labelled `label` (exactly; "" = every test) in `build_dir` with
-/// --output-on-failure, one CTest job per core.
+/// --output-on-failure, one CTest job per core. `timeout_seconds` is passed as `ctest --timeout`,
+/// which applies only to a build whose tests have no TIMEOUT of their own (test_timeout "none").
 LabelRun run_label(const fs::path& build_dir, const std::string& label, Output output,
-                   const std::vector<std::pair<std::string, std::string>>& env = {});
+                   const std::vector<std::pair<std::string, std::string>>& env = {},
+                   std::optional<int> timeout_seconds = std::nullopt);
 
 /// A per-label summary table ("  w1d1   3/12 passed"), then the tests that timed out, by name,
 /// and whether every label passed.

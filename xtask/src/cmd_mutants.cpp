@@ -27,12 +27,13 @@ namespace {
 
 // A test that runs longer under a mutant than its time limit counts as failed (a hang is a
 // failure), so the whole run stays bounded even when a bug makes a test wait forever. The limit
-// is four times the slowest test of the chapter on the correct code, and at least
-// kMinTestTimeoutSeconds so that a busy machine cannot make a correct test miss it: a hang then
-// costs seconds instead of the 20 s a fixed limit needed (about half of a whole run's time went
-// to mutants that hang, before). The checkpoint's own run, before any mutant, has the ceiling.
-constexpr int kMinTestTimeoutSeconds = 3;
-constexpr int kMaxTestTimeoutSeconds = 20;
+// is four times the slowest test of the chapter on the correct code (of its quick or of its slow
+// tests, see MutantTestPlan), and at least 3 s so that a busy machine cannot make a correct test
+// miss it: a hang then costs seconds instead of the 20 s a fixed limit needed (about half of a
+// whole run's time went to mutants that hang, before). The checkpoint's own run, before any
+// mutant, has the ceiling.
+constexpr MutantTestLimits kLimits{
+    .quick_seconds = 0.25, .floor_seconds = 3, .ceiling_seconds = 20};
 
 // Chapters are tried by this many workers at once, each in its own tree and build folder. A
 // mutant costs one compile of one file, a link and a short test run, mostly on one core, so two
@@ -86,24 +87,53 @@ struct Outcome {
   std::string detail;
 };
 
-// Runs the chapter's tests, stopping at the first failure, each with `timeout_seconds`.
-Result run_chapter_tests(const fs::path& build_dir, Chapter chapter, int timeout_seconds) {
-  return run({.argv = {"ctest", "--test-dir", build_dir.string(), "-L", "^" + chapter.id() + "$",
-                       "--stop-on-failure", "--no-tests=error", "-j", "2", "--timeout",
-                       std::to_string(timeout_seconds)},
-              .output = Output::capture});
+// The tests' TMPDIR, beside the build folder and emptied after each mutant: a test that a mutant
+// crashes or that is killed as hung leaves its temporary folder behind (some hold megabytes).
+fs::path fresh_temp_dir(const fs::path& build_dir) {
+  const fs::path temp = build_dir.parent_path() / "tmp";
+  fs::remove_all(temp);
+  fs::create_directories(temp);
+  return temp;
+}
+
+// Runs the tests that `selection` picks (ctest's -L or -I with its argument), stopping at the
+// first failure, each with `timeout_seconds`.
+Result run_tests(const fs::path& build_dir, std::vector<std::string> selection,
+                 int timeout_seconds) {
+  std::vector<std::string> argv = {"ctest", "--test-dir", build_dir.string()};
+  argv.insert(argv.end(), selection.begin(), selection.end());
+  argv.insert(argv.end(), {"--stop-on-failure", "--no-tests=error", "-j", "2", "--timeout",
+                           std::to_string(timeout_seconds)});
+  return run({.argv = std::move(argv),
+              .output = Output::capture,
+              .env = {{"TMPDIR", fresh_temp_dir(build_dir).string()}}});
+}
+
+// Whether a test of `plan` fails or hangs: its quick tests first, then, if they all pass, its
+// slow ones (see MutantTestPlan), each pass stopping at its first failure.
+bool tests_catch_mutant(const fs::path& build_dir, const MutantTestPlan& plan) {
+  const std::pair<const std::vector<int>&, int> passes[] = {
+      {plan.quick, plan.quick_timeout_seconds}, {plan.slow, plan.slow_timeout_seconds}};
+  for (const auto& [numbers, timeout_seconds] : passes) {
+    if (!numbers.empty() &&
+        !run_tests(build_dir, {"-I", ctest_numbers_argument(numbers)}, timeout_seconds).ok()) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Outcome try_mutant(const Mutant& mutant, const fs::path& tree, const fs::path& build_dir,
-                   const std::string& original, int timeout_seconds) {
+                   const std::string& original, const MutantTestPlan& plan) {
   write_if_changed(tree / mutant.file, apply_mutant(mutant, original));
   Outcome outcome{&mutant, Verdict::survived, {}};
   if (!build_targets(build_dir, {test_target(mutant.chapter.id())}, Output::capture).ok()) {
     outcome = {&mutant, Verdict::invalid, "does not compile"};
-  } else if (!run_chapter_tests(build_dir, mutant.chapter, timeout_seconds).ok()) {
+  } else if (tests_catch_mutant(build_dir, plan)) {
     outcome.verdict = Verdict::caught;
   }
   write_if_changed(tree / mutant.file, original);
+  fresh_temp_dir(build_dir);
   return outcome;
 }
 
@@ -135,15 +165,21 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
   }
   out << "  checkpoint " << chapter.id() << " built in "
       << format_seconds(std::chrono::steady_clock::now() - start) << " s\n";
-  const Result correct = run_chapter_tests(build.build_dir, chapter, kMaxTestTimeoutSeconds);
+  const Result correct =
+      run_tests(build.build_dir, {"-L", "^" + chapter.id() + "$"}, kLimits.ceiling_seconds);
   if (!correct.ok()) {
     throw std::runtime_error("the tests of " + chapter.id() + " fail at its own checkpoint, " +
                              "before any mutant: fix that first (./x verify-chapters)");
   }
-  const double slowest = slowest_passed_test_seconds(correct.output);
-  const int timeout = mutant_test_timeout(slowest, kMinTestTimeoutSeconds, kMaxTestTimeoutSeconds);
-  out << "  its slowest test takes " << slowest << " s: a test over " << timeout
-      << " s counts as hung\n";
+  const MutantTestPlan plan = plan_mutant_tests(correct.output, kLimits);
+  out << "  " << plan.quick.size() << " tests of at most " << kLimits.quick_seconds
+      << " s run first (a test over " << plan.quick_timeout_seconds << " s counts as hung)";
+  if (!plan.slow.empty()) {
+    out << ", then " << plan.slow.size() << " slower ones (its slowest takes "
+        << slowest_passed_test_seconds(correct.output) << " s; over " << plan.slow_timeout_seconds
+        << " s counts as hung)";
+  }
+  out << "\n";
   std::vector<Outcome> outcomes;
   for (std::size_t index = 0; index < mutants.size(); ++index) {
     const Mutant& mutant = *mutants[index];
@@ -151,7 +187,7 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
         << ": " << std::flush;
     const auto start = std::chrono::steady_clock::now();
     outcomes.push_back(
-        try_mutant(mutant, build.tree, build.build_dir, find_file(files, mutant).content, timeout));
+        try_mutant(mutant, build.tree, build.build_dir, find_file(files, mutant).content, plan));
     const Outcome& outcome = outcomes.back();
     out << (outcome.verdict == Verdict::caught     ? "caught"
             : outcome.verdict == Verdict::survived ? "SURVIVED"

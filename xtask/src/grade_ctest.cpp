@@ -69,7 +69,7 @@ std::string trimmed_output(std::string text) {
 std::vector<TestOutcome> parse_ctest_results(std::string_view output, int timeout_seconds) {
   // The status never holds a dot, so the dots that pad the name cannot become part of it.
   static const std::regex kResult(
-      R"(^\s*\d+/\d+ Test\s+#\d+: (.+?) \.*\s*(Passed|\*\*\*.*?|[A-Za-z][A-Za-z ]*\*\*\*Exception:.*?)\s+([0-9.]+) sec\s*$)");
+      R"(^\s*\d+/\d+ Test\s+#(\d+): (.+?) \.*\s*(Passed|\*\*\*.*?|[A-Za-z][A-Za-z ]*\*\*\*Exception:.*?)\s+([0-9.]+) sec\s*$)");
   std::vector<TestOutcome> tests;
   bool in_output = false;
   for (std::string_view line : split_lines(output)) {
@@ -79,8 +79,10 @@ std::vector<TestOutcome> parse_ctest_results(std::string_view output, int timeou
     }
     std::smatch match;
     if (std::regex_match(text, match, kResult)) {
-      TestOutcome test{.name = match[1].str(), .seconds = std::stod(match[3].str())};
-      classify(test, match[2].str(), timeout_seconds);
+      TestOutcome test{.name = match[2].str(),
+                       .seconds = std::stod(match[4].str()),
+                       .number = std::stoi(match[1].str())};
+      classify(test, match[3].str(), timeout_seconds);
       // CTest's own kill at the time limit is sometimes reported as a SIGKILL instead of a
       // timeout (seen with CTest 3.25 under load); nothing else in a test run sends SIGKILL.
       if (test.reason == "crashed (SIGKILL)" && test.seconds + 1.0 >= timeout_seconds) {

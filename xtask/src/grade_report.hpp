@@ -20,6 +20,8 @@ struct TestOutcome {
   /// What explains it: the test's output, or the first compiler errors.
   std::string details = {};
   double seconds = 0;
+  /// CTest's number of the test in its build ("Test #12"); 0 when it is not known.
+  int number = 0;
 };
 
 /// The tests of one chapter ("w1d3"), or of one file of the instructor's extra tests.

@@ -140,6 +140,32 @@ double slowest_passed_test_seconds(std::string_view ctest_output) {
   return slowest;
 }
 
+MutantTestPlan plan_mutant_tests(std::string_view ctest_output, const MutantTestLimits& limits) {
+  MutantTestPlan plan;
+  double slowest_quick = 0;
+  double slowest_slow = 0;
+  for (const TestOutcome& test : parse_ctest_results(ctest_output, 0)) {
+    const bool quick = test.seconds <= limits.quick_seconds;
+    (quick ? plan.quick : plan.slow).push_back(test.number);
+    double& slowest = quick ? slowest_quick : slowest_slow;
+    slowest = std::max(slowest, test.seconds);
+  }
+  plan.quick_timeout_seconds =
+      mutant_test_timeout(slowest_quick, limits.floor_seconds, limits.ceiling_seconds);
+  plan.slow_timeout_seconds =
+      mutant_test_timeout(slowest_slow, limits.floor_seconds, limits.ceiling_seconds);
+  return plan;
+}
+
+std::string ctest_numbers_argument(const std::vector<int>& numbers) {
+  // Start, end and stride 0 select nothing by range, so only the listed numbers run.
+  std::string argument = "0,0,0";
+  for (const int number : numbers) {
+    argument += "," + std::to_string(number);
+  }
+  return argument;
+}
+
 int mutant_test_timeout(double slowest_seconds, int floor_seconds, int ceiling_seconds) {
   const double scaled = std::ceil(4 * slowest_seconds);
   return static_cast<int>(

@@ -47,6 +47,30 @@ std::string apply_mutant(const Mutant& mutant, std::string_view content);
 /// lines); 0 when no test passed.
 double slowest_passed_test_seconds(std::string_view ctest_output);
 
+/// How the mutants' runs split and time a chapter's tests.
+struct MutantTestLimits {
+  double quick_seconds = 0.25;  ///< a test this fast on the correct code is a quick one
+  int floor_seconds = 3;        ///< no time limit is shorter (a busy machine is slower)
+  int ceiling_seconds = 20;     ///< and none is longer
+};
+
+/// A chapter's tests as the mutants run them, from their run on the correct code (CTest's
+/// output): first the quick ones, and only if they all pass, the slow ones. CTest starts the
+/// slowest tests first and, stopping at a failure, still waits for the tests already running: a
+/// mutant that a quick test catches would otherwise wait for the slowest test of its chapter.
+/// Each pass has its own time limit (mutant_test_timeout of its slowest test), so that a hang in
+/// a quick test is found as soon as possible.
+struct MutantTestPlan {
+  std::vector<int> quick;  ///< CTest numbers ("Test #12")
+  int quick_timeout_seconds = 0;
+  std::vector<int> slow;
+  int slow_timeout_seconds = 0;
+};
+MutantTestPlan plan_mutant_tests(std::string_view ctest_output, const MutantTestLimits& limits);
+
+/// CTest's `-I` argument that selects exactly these test numbers: "0,0,0,3,5,7".
+std::string ctest_numbers_argument(const std::vector<int>& numbers);
+
 /// The time limit for one test of a chapter under a mutant, from the slowest of its tests on the
 /// correct code: four times that, never under `floor_seconds` nor over `ceiling_seconds`.
 int mutant_test_timeout(double slowest_seconds, int floor_seconds, int ceiling_seconds);

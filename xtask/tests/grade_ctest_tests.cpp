@@ -54,6 +54,8 @@ TEST_CASE("CTest's result lines give each test's name, status, reason and output
         "Filters: scan\\, with bounds [a\\, b)\n/s/tests/week1/day2_scan.cpp:10: FAILED:\n"
         "  REQUIRE( keys == expected )");
   CHECK(tests[1].seconds == Approx(0.02));
+  CHECK(tests[1].number == 2);
+  CHECK(tests[5].number == 6);
   CHECK(tests[2].status == TestStatus::timed_out);
   CHECK(tests[2].reason == "timed out after 20 s");
   CHECK(tests[2].details.empty());

@@ -3,14 +3,18 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "../../tests/harness/catch.hpp"
 
 using xtask::apply_mutant;
 using xtask::count_occurrences;
+using xtask::ctest_numbers_argument;
 using xtask::Mutant;
 using xtask::mutant_test_timeout;
+using xtask::MutantTestPlan;
 using xtask::parse_mutants;
+using xtask::plan_mutant_tests;
 using xtask::slowest_passed_test_seconds;
 
 namespace {
@@ -114,6 +118,31 @@ TEST_CASE("the slowest passed test is read from CTest's result lines", "[mutants
   // A test named with " Passed " is not a duration.
   CHECK(slowest_passed_test_seconds("1/1 Test #1: x Passed y sec ....   Passed    0.10 sec\n") ==
         0.10);
+}
+
+TEST_CASE("a mutant runs the chapter's quick tests first and its slow ones after", "[mutants]") {
+  const std::string output =
+      "Test project /b\n"
+      "    Start 7: w2d5 slow\n"
+      "    Start 3: w2d5 a\n"
+      "1/4 Test #3: w2d5 a ...........................   Passed    0.02 sec\n"
+      "    Start 9: w2d5 b\n"
+      "2/4 Test #9: w2d5 b ...........................   Passed    0.25 sec\n"
+      "    Start 12: w2d5 c\n"
+      "3/4 Test #12: w2d5 c ..........................   Passed    0.26 sec\n"
+      "4/4 Test #7: w2d5 slow ........................   Passed    2.47 sec\n"
+      "\n100% tests passed, 0 tests failed out of 4\n";
+  const MutantTestPlan plan =
+      plan_mutant_tests(output, {.quick_seconds = 0.25, .floor_seconds = 3, .ceiling_seconds = 20});
+  CHECK(plan.quick == std::vector<int>{3, 9});
+  CHECK(plan.quick_timeout_seconds == 3);  // 4 x 0.25 s is under the floor
+  CHECK(plan.slow == std::vector<int>{12, 7});
+  CHECK(plan.slow_timeout_seconds == 10);  // 4 x 2.47 s, rounded up
+  CHECK(ctest_numbers_argument(plan.quick) == "0,0,0,3,9");
+  CHECK(ctest_numbers_argument(plan.slow) == "0,0,0,12,7");
+  const MutantTestPlan none = plan_mutant_tests("No tests were found!!!\n", {});
+  CHECK(none.quick.empty());
+  CHECK(none.slow.empty());
 }
 
 TEST_CASE("a mutant's time limit is four times the slowest correct test, within bounds",
