@@ -28,6 +28,16 @@ std::string quick_compiler() {
   return find_program("clang++") ? "clang++" : "";
 }
 
+EngineBuild checkpoint_build(const fs::path& work_dir, const fs::path& tests) {
+  return {.build_dir = work_dir / "build",
+          .tree = work_dir / "tree",
+          .tests = tests,
+          .build_type = kUnattendedBuildType,
+          .cxx_compiler = quick_compiler(),
+          .quick_rebuilds = true,
+          .test_timeout = "none"};
+}
+
 CMakeVariables engine_variables(const EngineBuild& build) {
   CMakeVariables variables = {
       {"MINI_LSM_TREE", fs::weakly_canonical(fs::absolute(build.tree)).string()},
@@ -36,6 +46,7 @@ CMakeVariables engine_variables(const EngineBuild& build) {
       {"MINI_LSM_WERROR", build.werror ? "ON" : "OFF"},
       {"MINI_LSM_SANITIZE", build.sanitize},
       {"MINI_LSM_QUICK_REBUILDS", build.quick_rebuilds ? "ON" : "OFF"},
+      {"MINI_LSM_FUZZ", build.fuzz ? "ON" : "OFF"},
   };
   if (!build.test_timeout.empty()) {
     variables.emplace_back("MINI_LSM_TEST_TIMEOUT", build.test_timeout);

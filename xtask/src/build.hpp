@@ -33,7 +33,18 @@ struct EngineBuild {
   /// MINI_LSM_TEST_TIMEOUT: "" = its default; "none" = the tests get no TIMEOUT property, so that
   /// `ctest --timeout N` (which never overrides the property) sets each run's limit.
   std::string test_timeout = {};
+  /// MINI_LSM_FUZZ: the libFuzzer targets of fuzz/ (./x fuzz), clang++ only.
+  bool fuzz = false;
 };
+
+/// The folder under build/ of ./x verify-chapters, which ./x mutants' first worker shares.
+inline constexpr const char* kVerifyFolder = "verify";
+
+/// The build of a checkpoint that only runs tests, again and again (./x verify-chapters and
+/// ./x mutants, which share build/verify and so must agree on every setting): `work_dir`/tree
+/// built into `work_dir`/build, Unattended, by quick_compiler(), with quick rebuilds, and no
+/// TIMEOUT property on the tests (each run passes ctest --timeout).
+EngineBuild checkpoint_build(const fs::path& work_dir, const fs::path& tests);
 
 /// "clang++" when it is installed (.ci/run installs it), else "" (CMake's choice). For builds
 /// that only run tests, built again and again (./x mutants, ./x verify-chapters): clang++'s

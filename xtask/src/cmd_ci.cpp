@@ -108,13 +108,23 @@ std::vector<CiCheck> checks(const Repo& repo) {
          return crash_test(repo, always) == kExitOk && crash_test(repo, manual) == kExitOk &&
                 crash_test(repo, batches) == kExitOk && crash_test(repo, power) == kExitOk;
        }},
+      // libFuzzer on each decoder of the reference (fuzz/), from its seeds and a fixed seed, so
+      // that a run tries the same inputs each time: a red CI is a real finding, never bad luck.
+      {"fuzz (5000 inputs for each decoder, seed 1)",
+       [&repo] {
+         FuzzOptions options;
+         options.runs = 5000;
+         options.seed = 1;
+         return fuzz(repo, options) == kExitOk;
+       }},
       // ./x grade end to end: four trees made from checkpoint w1d3 (intact, a compile error, a
       // hang, a crash) graded on w1d1-w1d4 with a 3 s limit; exact tables expected.
       {"grade --self-test", [&repo] { return grade_self_test(repo) == kExitOk; }},
       {"mutants (90% caught per chapter)", [&repo] { return mutants(repo, "", 90) == kExitOk; }},
       {"format",
        [&repo] {
-         auto files = source_files({repo.reference(), repo.tests(), repo.root() / "xtask"});
+         auto files = source_files(
+             {repo.reference(), repo.tests(), repo.root() / "xtask", repo.root() / "fuzz"});
          auto starter = source_files({repo.starter()}, {"tests"});
          files.insert(files.end(), starter.begin(), starter.end());
          return check_format(files, repo.root() / ".clang-format") == FormatResult::clean;

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -147,13 +148,7 @@ std::vector<Outcome> run_chapter(const Repo& repo, Chapter chapter,
   for (const Mutant* mutant : mutants) {
     check_belongs_to_chapter(*mutant, files, before);
   }
-  EngineBuild build{.build_dir = work_dir / "build",
-                    .tree = work_dir / "tree",
-                    .tests = repo.tests(),
-                    .build_type = kUnattendedBuildType,
-                    .cxx_compiler = quick_compiler(),
-                    .quick_rebuilds = true,
-                    .test_timeout = "none"};
+  const EngineBuild build = checkpoint_build(work_dir, repo.tests());
   if (auto problem = out_dir_problem(repo, build.tree)) {
     throw UsageError(*problem);
   }
@@ -206,18 +201,28 @@ struct ChapterJob {
   std::exception_ptr error;
 };
 
-// Runs every job on up to kWorkers threads. With one worker the progress of each mutant is
-// printed as it happens; with more, each chapter's report is printed whole when it ends, so
-// that the lines of two chapters never interleave.
+// Runs every job on up to kWorkers threads, the chapters with the most mutants first, so that no
+// worker is left alone with a big chapter at the end. With one worker the progress of each
+// mutant is printed as it happens; with more, each chapter's report is printed whole when it
+// ends, so that the lines of two chapters never interleave.
+//
+// The first worker works in verify-chapters' folder, whose builds have the same settings: after
+// ./x verify-chapters (as in CI) it holds the last checkpoint with every test program built, so
+// the biggest chapter starts without a build and no test file is compiled again there.
 void run_jobs(const Repo& repo, std::vector<ChapterJob>& jobs) {
   const std::size_t workers = std::min(kWorkers, jobs.size());
+  std::vector<std::size_t> order(jobs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&jobs](std::size_t a, std::size_t b) {
+    return jobs[a].mutants.size() > jobs[b].mutants.size();
+  });
   std::atomic<std::size_t> next_job{0};
   std::mutex print;
   const auto work = [&](std::size_t worker) {
-    const fs::path work_dir =
-        repo.build_dir(worker == 0 ? "mutants" : "mutants-" + std::to_string(worker + 1));
-    for (std::size_t index = next_job++; index < jobs.size(); index = next_job++) {
-      ChapterJob& job = jobs[index];
+    const fs::path work_dir = repo.build_dir(worker == 0 ? std::string(kVerifyFolder)
+                                                         : "mutants-" + std::to_string(worker + 1));
+    for (std::size_t next = next_job++; next < jobs.size(); next = next_job++) {
+      ChapterJob& job = jobs[order[next]];
       std::ostringstream buffered;
       std::ostream& out = workers == 1 ? std::cout : buffered;
       out << "mutants of " << job.chapter.id() << ": " << job.mutants.size() << "\n";

@@ -206,13 +206,7 @@ int verify_chapters(const Repo& repo) {
     throw UsageError("tests/ has no chapter tests (tests/weekW/dayD_*.cpp)");
   }
   note_untested_regions(repo, chapters);
-  EngineBuild build{.build_dir = repo.build_dir("verify") / "build",
-                    .tree = repo.build_dir("verify") / "tree",
-                    .tests = repo.tests(),
-                    .build_type = kUnattendedBuildType,
-                    .cxx_compiler = quick_compiler(),
-                    .quick_rebuilds = true,
-                    .test_timeout = "none"};
+  const EngineBuild build = checkpoint_build(repo.build_dir(kVerifyFolder), repo.tests());
   if (auto problem = out_dir_problem(repo, build.tree)) {
     throw UsageError(*problem);
   }

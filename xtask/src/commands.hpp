@@ -112,6 +112,19 @@ struct CrashTestOptions {
 /// when something was lost.
 int crash_test(const Repo& repo, const CrashTestOptions& options);
 
+// cmd_fuzz.cpp
+struct FuzzOptions {
+  std::string tree = "reference";
+  std::vector<std::string> targets;  ///< names in fuzz/ ("wal"); empty = all of them
+  int runs = 0;                      ///< inputs per target; 0 = run for `seconds` instead
+  int seconds = 30;                  ///< per target, when runs is 0
+  std::uint64_t seed = 1;            ///< with runs, the same seed gives the same inputs
+};
+/// Builds the libFuzzer targets of fuzz/ against a tree (clang++, ASan+UBSan) and runs each in
+/// turn on its corpus (build/fuzz-<tree>/corpus/<target>, seeded by the tree's own files). Exit
+/// code 1 when a target found an input that breaks its decoder, or nothing could be built.
+int fuzz(const Repo& repo, const FuzzOptions& options);
+
 // cmd_ci.cpp
 int ci(const Repo& repo);
 

@@ -452,14 +452,48 @@ int main(int argc, char** argv) {
   crash->callback(
       [&] { action = [&](const Repo& r) { return xtask::crash_test(r, crash_options); }; });
 
+  xtask::FuzzOptions fuzz_options;
+  auto* fuzz = app.add_subcommand(
+      "fuzz", "Run libFuzzer on a tree's decoders (WAL, manifest, SST, block, filter)");
+  fuzz->footer(
+      "Builds the targets of fuzz/ against the tree with clang++, ASan+UBSan and libFuzzer in\n"
+      "build/fuzz-<tree>/, then runs each in turn: fuzz-wal (read_wal), fuzz-manifest\n"
+      "(read_manifest), fuzz-manifest-record (decode_record), fuzz-sst (SsTable::open and a\n"
+      "read of every entry), fuzz-block (Block::decode), fuzz-block-meta (BlockMeta::decode)\n"
+      "and fuzz-bloom (Bloom::decode). Each starts from seeds that the tree itself writes and\n"
+      "keeps its corpus in build/fuzz-<tree>/corpus/<target>, so the next run goes on from it.\n"
+      "A finding is a crash, a sanitizer report, an exception other than Corruption, an input\n"
+      "over 10 s or 1 GiB, or a broken property of the decoder (a Corruption naming another\n"
+      "file or an offset outside the input; a record, block or filter that decodes but does not\n"
+      "encode back to its bytes, ...). It prints the report and the command that reproduces it\n"
+      "(the input is saved in build/fuzz-<tree>/findings/) and exits 1. One line per target:\n"
+      "`fuzz-wal: 5000 runs in 3.1 s, 412 edges covered, 57 inputs in its corpus: no finding`.\n"
+      "With --runs and the same --seed (and corpus), a run tries the same inputs.\n"
+      "Needs clang++ with libFuzzer (Debian: clang, libclang-rt-dev or libclang-rt-14-dev),\n"
+      "and tests/harness in the tree's tests (its file system in memory).");
+  fuzz->add_option("--tree", fuzz_options.tree, "reference, starter or a directory holding a tree")
+      ->capture_default_str();
+  fuzz->add_option("--target", fuzz_options.targets,
+                   "a target of fuzz/ (wal, manifest, manifest_record, sst, block, block_meta, "
+                   "bloom); repeatable; default: all");
+  auto* fuzz_runs =
+      fuzz->add_option("--runs", fuzz_options.runs, "inputs per target (instead of --seconds)")
+          ->check(CLI::Range(1, 1'000'000'000));
+  fuzz->add_option("--seconds", fuzz_options.seconds, "seconds per target")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str()
+      ->excludes(fuzz_runs);
+  fuzz->add_option("--seed", fuzz_options.seed, "libFuzzer's random seed")->capture_default_str();
+  fuzz->callback([&] { action = [&](const Repo& r) { return xtask::fuzz(r, fuzz_options); }; });
+
   auto* ci = app.add_subcommand("ci", "Run every check of the repository (what CI runs)");
   ci->footer(
       "Runs, keeping going after a failure: the xtask unit tests, the reference built with\n"
       "-Werror by g++ and its suite, the suite under ASan+UBSan (built by clang++ with\n"
       "-Werror) and TSan (clang++), sync --check, verify-chapters (whose checkpoint none, the\n"
-      "starter, is built with every test; every checkpoint clang-format clean), crash-test "
-      "(SIGKILL rounds in two sync modes, batches, power\n"
-      "cuts), grade --self-test, mutants (90% of each chapter's caught),\n"
+      "starter, is built with every test; every checkpoint clang-format clean), crash-test\n"
+      "(SIGKILL rounds in two sync modes, batches, power cuts), fuzz (5000 inputs for each\n"
+      "decoder, seed 1), grade --self-test, mutants (90% of each chapter's caught),\n"
       "formatting and the book (built, then checked in headless Chromium: book --check).\n"
       "Ends with a table and the line `ci: N passed, M failed`.");
   ci->callback([&] { action = xtask::ci; });
