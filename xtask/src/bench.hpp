@@ -20,7 +20,8 @@ struct BenchLine {
   std::optional<double> mb_per_second;
 };
 
-/// The benchmark lines of a program's output, in order; other lines are skipped. A name met
+/// The benchmark lines of a program's output, in order; other lines are skipped, and so is a line
+/// that says "(not measured: ...)". A name met
 /// before is renamed "<name> (after <the benchmark before it>)", so each workload is one row.
 std::vector<BenchLine> parse_bench_output(std::string_view output);
 
@@ -37,7 +38,8 @@ struct EngineRuns {
 };
 
 /// The Markdown table of the median of each workload per engine: ops/s (seconds for compact, a
-/// single operation; MB/s of log replayed for recover), the ratio of each engine to `baseline` (>
+/// single operation; MB/s of log replayed for recover, of blocks checksummed for crc32c, of file
+/// read for diskread), the ratio of each engine to `baseline` (>
 /// 1: faster than it), and a last row with each engine's median peak RSS. `engines[0]` sets the
 /// rows.
 std::string bench_table(const std::vector<EngineRuns>& engines, std::string_view baseline);

@@ -149,7 +149,9 @@ int bench(const Repo& repo, const BenchOptions& options) {
             << options.compaction << "; ratios > 1 mean faster than LevelDB\n"
             << "(fsync, fillsync and recover: num/1000 fdatasyncs of the disk alone; num/1000 "
                "synced puts per thread, fillsync/<N>t with N threads; MB/s of log the reopen "
-               "after a SIGKILL replayed)\n\n"
+               "after a SIGKILL replayed; crc32c: MB/s of 4 KiB blocks checksummed, - for an "
+               "engine that does not expose its checksum; diskread: MB/s read from a file "
+               "evicted from the page cache)\n\n"
             << bench_table(runs, "LevelDB");
   return kExitOk;
 }

@@ -86,3 +86,24 @@ TEST_CASE("the durability lines are read with their MB/s, and recover's row show
         "| recover (MB/s) | 40.0 | 20.0 | 2.00 |\n"
         "| peak RSS (MiB) | 1.0 | 1.0 | |\n");
 }
+
+TEST_CASE("crc32c and diskread rows show MB/s, and a workload not measured shows -",
+          "[xtask][bench]") {
+  const std::string leveldb_output =
+      "crc32c       :       0.001 micros/op; 1000000000 ops/s; (not measured: this engine does "
+      "not expose its checksum)\n"
+      "diskread     :     368.000 micros/op;      2717 ops/s;  2717.0 MB/s\n";
+  auto lines = parse_bench_output(leveldb_output);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].workload == "diskread");
+
+  EngineRuns mine{
+      "mini-lsm", {{{"crc32c", 1.4, 705547, 2756.0}, {"diskread", 874, 1144, 1144.0}}}, {1024}};
+  EngineRuns base{"LevelDB", {lines}, {1024}};
+  CHECK(bench_table({mine, base}, "LevelDB") ==
+        "| workload | mini-lsm | LevelDB | mini-lsm / LevelDB |\n"
+        "|---|---:|---:|---:|\n"
+        "| crc32c (MB/s) | 2756.0 | - | - |\n"
+        "| diskread (MB/s) | 1144.0 | 2717.0 | 0.42 |\n"
+        "| peak RSS (MiB) | 1.0 | 1.0 | |\n");
+}
