@@ -19,7 +19,7 @@ using mini_lsm::fuzz::expect;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  if (std::getenv("MINI_LSM_FUZZ_SEEDS") != nullptr) {
+  if (mini_lsm::fuzz::seeds_wanted()) {
     const auto sections = mini_lsm::fuzz::built_sst(40);
     for (std::size_t i = 0; i < sections.blocks.size(); ++i) {
       mini_lsm::fuzz::write_seed("block-" + std::to_string(i), sections.blocks[i]);

@@ -18,7 +18,7 @@ using mini_lsm::fuzz::expect;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  if (std::getenv("MINI_LSM_FUZZ_SEEDS") != nullptr) {
+  if (mini_lsm::fuzz::seeds_wanted()) {
     mini_lsm::fuzz::write_seed("meta", mini_lsm::fuzz::built_sst(40).meta);
   }
   return 0;

@@ -19,7 +19,7 @@ using mini_lsm::fuzz::expect;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  if (std::getenv("MINI_LSM_FUZZ_SEEDS") != nullptr) {
+  if (mini_lsm::fuzz::seeds_wanted()) {
     const std::string filter = mini_lsm::fuzz::built_sst(40).filter;
     if (!filter.empty()) {  // a tree before week 1 day 7 writes no filter
       mini_lsm::fuzz::write_seed("filter", filter);

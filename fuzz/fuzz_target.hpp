@@ -47,8 +47,22 @@ inline std::string input(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
-/// Writes `bytes` as the seed `name` into the folder that MINI_LSM_FUZZ_SEEDS names, when it is
-/// set (./x fuzz sets it to the corpus folder, once, before the first run of a target).
+/// A file system in memory that holds `bytes` as the file `path`, and nothing else.
+inline std::unique_ptr<FaultInjectionFs> holding(const std::filesystem::path& path,
+                                                 std::string_view bytes) {
+  auto fs = std::make_unique<FaultInjectionFs>();
+  fs->create_directories(path.parent_path());
+  fs->write_file(path, bytes);
+  return fs;
+}
+
+/// Whether this run is to write its seeds: ./x fuzz sets MINI_LSM_FUZZ_SEEDS to the corpus folder
+/// once, before the first run of a target.
+inline bool seeds_wanted() {
+  return std::getenv("MINI_LSM_FUZZ_SEEDS") != nullptr;
+}
+
+/// Writes `bytes` as the seed `name` into the folder that MINI_LSM_FUZZ_SEEDS names.
 inline void write_seed(std::string_view name, std::string_view bytes) {
   const char* folder = std::getenv("MINI_LSM_FUZZ_SEEDS");
   if (folder == nullptr) {

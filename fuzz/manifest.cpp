@@ -39,17 +39,17 @@ void write_seeds() {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  write_seeds();
+  if (mini_lsm::fuzz::seeds_wanted()) {
+    write_seeds();
+  }
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string bytes = mini_lsm::fuzz::input(data, size);
-  FaultInjectionFs fs;
-  fs.create_directories("/db");
-  fs.write_file(kPath, bytes);
+  const auto fs = mini_lsm::fuzz::holding(kPath, bytes);
   try {
-    const ManifestContents contents = read_manifest(kPath, fs);
+    const ManifestContents contents = read_manifest(kPath, *fs);
     expect(contents.file_size == bytes.size(), "read_manifest() reports the file's size");
     std::uint64_t end_of_previous = 0;
     for (const ManifestEntry& entry : contents.entries) {

@@ -32,7 +32,9 @@ void write_seeds() {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  write_seeds();
+  if (mini_lsm::fuzz::seeds_wanted()) {
+    write_seeds();
+  }
   return 0;
 }
 

@@ -17,14 +17,13 @@ using mini_lsm::FileObject;
 using mini_lsm::SsTable;
 using mini_lsm::SsTableIterator;
 using mini_lsm::fuzz::expect;
-using mini_lsm::fuzz::FaultInjectionFs;
 
 constexpr const char* kPath = "/db/1.sst";
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  if (std::getenv("MINI_LSM_FUZZ_SEEDS") != nullptr) {
+  if (mini_lsm::fuzz::seeds_wanted()) {
     mini_lsm::fuzz::write_seed("40-keys.sst", mini_lsm::fuzz::built_sst(40).file);
   }
   return 0;
@@ -32,11 +31,9 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string bytes = mini_lsm::fuzz::input(data, size);
-  FaultInjectionFs fs;
-  fs.create_directories("/db");
-  fs.write_file(kPath, bytes);
+  const auto fs = mini_lsm::fuzz::holding(kPath, bytes);
   try {
-    const std::shared_ptr<SsTable> table = SsTable::open(1, nullptr, FileObject::open(kPath, fs));
+    const std::shared_ptr<SsTable> table = SsTable::open(1, nullptr, FileObject::open(kPath, *fs));
     expect(table->num_blocks() > 0, "an SST that opens has a block");
     std::string previous;
     std::size_t entries = 0;

@@ -46,20 +46,20 @@ void write_seeds() {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  write_seeds();
+  if (mini_lsm::fuzz::seeds_wanted()) {
+    write_seeds();
+  }
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string bytes = mini_lsm::fuzz::input(data, size);
-  FaultInjectionFs fs;
-  fs.create_directories("/db");
-  fs.write_file(kPath, bytes);
+  const auto fs = mini_lsm::fuzz::holding(kPath, bytes);
   std::size_t records = 0;
   std::uint64_t previous_offset = 0;
   try {
     const WalReadResult result =
-        read_wal(kPath, fs, std::nullopt, [&](const WalRecordView& record) {
+        read_wal(kPath, *fs, std::nullopt, [&](const WalRecordView& record) {
           expect(record.offset < bytes.size(), "a record starts inside the file");
           expect(records == 0 || record.offset >= previous_offset, "records come in file order");
           expect(record.key.size() + record.value.size() <= bytes.size() - record.offset,
