@@ -146,9 +146,14 @@ class RecordReader {
       case TaskType::kLevel: {
         LevelCompactionTask level;
         const bool has_upper = flag();
+        const std::size_t upper_at = bytes_.position();
         const std::size_t upper = id();
         if (has_upper) {
           level.upper_level = upper;
+        } else if (upper != 0) {
+          // put_task() writes 0 for L0: any other id would be dropped here, and a record that
+          // decodes must be one that encode_record() wrote (found by ./x fuzz).
+          fail_at(upper_at, "a task from L0 has upper level id 0, not " + std::to_string(upper));
         }
         level.upper_level_sst_ids = ids();
         level.lower_level = id();

@@ -663,6 +663,27 @@ TEST_CASE("manifest flag byte of 2, or a strategy byte of 4, is Corruption at th
   CHECK(mentions(*unknown, "strategy 4"));
 }
 
+TEST_CASE(
+    "manifest level task from L0 whose unused upper level id is not 0 is Corruption at that id, "
+    "since only 0 is ever written there",
+    "[w2d5][manifest-file][hostile]") {
+  const std::string valid = header_bytes() + framed(FlushRecord{1});
+  // Compaction, level task, no upper level (L0), upper id 7, upper SSTs [], lower 1, [], bottom.
+  const std::string level = byte(4) + byte(2) + byte(0) + u64_bytes(7) + u32_bytes(0) +
+                            u64_bytes(1) + u32_bytes(0) + byte(1) + u32_bytes(0);
+  const std::optional<Corruption> error = corruption_reading(valid + framed_payload(level));
+  REQUIRE(error);
+  CHECK(error->file() == kPath);
+  CHECK(error->offset() == 25 + 3);
+  CHECK(mentions(*error, "not 7"));
+  // The same task with the id 0 is what encode_record() writes for it, and reads back.
+  const std::string zero = byte(4) + byte(2) + byte(0) + u64_bytes(0) + u32_bytes(0) +
+                           u64_bytes(1) + u32_bytes(0) + byte(1) + u32_bytes(0);
+  const ManifestContents contents = read_bytes(valid + framed_payload(zero));
+  REQUIRE(contents.entries.size() == 2);
+  CHECK(encode_record(contents.entries[1].record) == zero);
+}
+
 TEST_CASE("manifest bytes left over after a record's fields are Corruption where they start",
           "[w2d5][manifest-file][hostile]") {
   const std::string valid = header_bytes() + framed(FlushRecord{1});
