@@ -38,6 +38,13 @@ EngineBuild checkpoint_build(const fs::path& work_dir, const fs::path& tests) {
           .test_timeout = "none"};
 }
 
+fs::path fresh_test_temp_dir(const fs::path& build_dir) {
+  const fs::path temp = build_dir.parent_path() / "tmp";
+  fs::remove_all(temp);
+  fs::create_directories(temp);
+  return temp;
+}
+
 CMakeVariables engine_variables(const EngineBuild& build) {
   CMakeVariables variables = {
       {"MINI_LSM_TREE", fs::weakly_canonical(fs::absolute(build.tree)).string()},

@@ -46,6 +46,11 @@ inline constexpr const char* kVerifyFolder = "verify";
 /// TIMEOUT property on the tests (each run passes ctest --timeout).
 EngineBuild checkpoint_build(const fs::path& work_dir, const fs::path& tests);
 
+/// The TMPDIR of one test run in a checkpoint_build()'s `build_dir`: the folder tmp/ beside it,
+/// emptied first. A test killed at its time limit, or crashed, cannot remove its own temporary
+/// folder (some hold megabytes), and ./x verify-chapters and ./x mutants kill and crash many.
+fs::path fresh_test_temp_dir(const fs::path& build_dir);
+
 /// "clang++" when it is installed (.ci/run installs it), else "" (CMake's choice). For builds
 /// that only run tests, built again and again (./x mutants, ./x verify-chapters): clang++'s
 /// front end compiles an engine file at -O0 about twice as fast as g++'s; the tests are the same.

@@ -88,15 +88,6 @@ struct Outcome {
   std::string detail;
 };
 
-// The tests' TMPDIR, beside the build folder and emptied after each mutant: a test that a mutant
-// crashes or that is killed as hung leaves its temporary folder behind (some hold megabytes).
-fs::path fresh_temp_dir(const fs::path& build_dir) {
-  const fs::path temp = build_dir.parent_path() / "tmp";
-  fs::remove_all(temp);
-  fs::create_directories(temp);
-  return temp;
-}
-
 // Runs the tests that `selection` picks (ctest's -L or -I with its argument), stopping at the
 // first failure, each with `timeout_seconds`.
 Result run_tests(const fs::path& build_dir, std::vector<std::string> selection,
@@ -107,7 +98,7 @@ Result run_tests(const fs::path& build_dir, std::vector<std::string> selection,
                            std::to_string(timeout_seconds)});
   return run({.argv = std::move(argv),
               .output = Output::capture,
-              .env = {{"TMPDIR", fresh_temp_dir(build_dir).string()}}});
+              .env = {{"TMPDIR", fresh_test_temp_dir(build_dir).string()}}});
 }
 
 // Whether a test of `plan` fails or hangs: its quick tests first, then, if they all pass, its
@@ -134,7 +125,6 @@ Outcome try_mutant(const Mutant& mutant, const fs::path& tree, const fs::path& b
     outcome.verdict = Verdict::caught;
   }
   write_if_changed(tree / mutant.file, original);
-  fresh_temp_dir(build_dir);
   return outcome;
 }
 

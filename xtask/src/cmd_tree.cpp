@@ -38,12 +38,20 @@ void note_untested_regions(const Repo& repo, const std::vector<Chapter>& tested)
 constexpr int kSolvedTestTimeoutSeconds = 20;
 constexpr int kUnsolvedTestTimeoutSeconds = 5;
 
+/// The tests labelled `label` (a CTest regex), with this time limit each, and their temporary
+/// folders in fresh_test_temp_dir(): a test stopped at the limit leaves its folder behind.
+LabelRun run_matrix_label(const fs::path& build_dir, const std::string& label,
+                          int timeout_seconds) {
+  return run_label(build_dir, label, Output::capture,
+                   {{"TMPDIR", fresh_test_temp_dir(build_dir).string()}}, timeout_seconds);
+}
+
 /// One cell of the chapter matrix: run a label's tests and compare with what the checkpoint needs.
 std::string check_label(const fs::path& build_dir, const std::string& checkpoint,
                         const std::string& label, bool must_pass,
                         std::vector<std::string>& violations) {
-  LabelRun run = run_label(build_dir, label, Output::capture, {},
-                           must_pass ? kSolvedTestTimeoutSeconds : kUnsolvedTestTimeoutSeconds);
+  LabelRun run = run_matrix_label(
+      build_dir, label, must_pass ? kSolvedTestTimeoutSeconds : kUnsolvedTestTimeoutSeconds);
   std::string counts =
       run.counts ? std::to_string(run.counts->passed) + "/" + std::to_string(run.counts->total())
                  : "no results";
@@ -77,8 +85,8 @@ std::optional<std::map<std::string, std::string>> labels_that_all_pass(
   if (labels.empty()) {
     return std::map<std::string, std::string>{};
   }
-  LabelRun run = run_label(build_dir, "(" + join(labels, "|") + ")", Output::capture, {},
-                           kSolvedTestTimeoutSeconds);
+  LabelRun run =
+      run_matrix_label(build_dir, "(" + join(labels, "|") + ")", kSolvedTestTimeoutSeconds);
   if (!run.passed()) {
     return std::nullopt;
   }
